@@ -50,7 +50,9 @@ impl fmt::Debug for Sha256Digest {
 
 /// A string that is not a SHA-256 digest.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not a SHA-256 digest: expected 64 lowercase hex characters, optionally prefixed with `sha256:`")]
+#[error(
+    "not a SHA-256 digest: expected 64 lowercase hex characters, optionally prefixed with `sha256:`"
+)]
 pub struct DigestParseError;
 
 impl FromStr for Sha256Digest {

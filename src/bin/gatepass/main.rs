@@ -1,1 +1,50 @@
-fn main() {}
+//! The `gatepass` command line: argument parsing and rendering only; the library decides.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod keygen;
+mod keys_cmd;
+mod verify;
+
+/// A deployment gate for AI systems.
+///
+/// Exit codes: 0 allowed / verified, 1 denied / token rejected, 2 could not decide.
+#[derive(Debug, Parser)]
+#[command(name = "gatepass", version, about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate an Ed25519 key pair: PATH.key (PKCS#8 PEM, 0600) and PATH.jwk.json; prints the kid.
+    Keygen(keygen::Args),
+    /// Print a JWKS of the public keys in JWK or PEM files.
+    Jwks(keys_cmd::Args),
+    /// Verify a deploy token at a deploy target (exit 0 verified, 1 rejected, 2 error).
+    Verify(verify::Args),
+}
+
+/// Exit status for "denied" and "token rejected".
+pub(crate) const EXIT_DENIED: u8 = 1;
+/// Exit status for "could not decide".
+pub(crate) const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Keygen(args) => keygen::run(args),
+        Command::Jwks(args) => keys_cmd::run(args),
+        Command::Verify(args) => verify::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("gatepass: error: {err:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}

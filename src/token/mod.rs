@@ -1,0 +1,21 @@
+//! Deploy tokens: Ed25519 keys, JWKS, minting and verification.
+//!
+//! - A deploy target needs only [`Verifier`] (and [`Jwks`] to load the gate's public keys).
+//! - The gate mints with [`mint::mint`] and a [`SigningKey`].
+//!
+//! The format is a compact JWS (RFC 7515) signed with Ed25519 (RFC 8037); see `docs/token.md`.
+
+pub mod b64;
+pub mod claims;
+pub mod json;
+pub mod jwks;
+pub mod keys;
+pub mod mint;
+pub mod receipt;
+pub mod replay;
+pub mod verify;
+
+pub use claims::{ApprovalClaim, Audience, Claims, ExceptionClaim, PolicyClaim, ReleaseClaim};
+pub use jwks::{Jwks, JwksError};
+pub use keys::{KeyError, PublicKey, SigningKey};
+pub use verify::{Rejection, VerifiedToken, Verifier};
