@@ -8,9 +8,7 @@ use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use ed25519_dalek::pkcs8::{
-    DecodePrivateKey, DecodePublicKey, EncodePrivateKey, spki::der::pem::LineEnding,
-};
+use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey};
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
@@ -254,6 +252,12 @@ pub fn thumbprint(public: &[u8; 32]) -> String {
     b64::encode(&Sha256Digest::of(canonical.as_bytes()).0)
 }
 
+/// DER prefix of a PKCS#8 v1 `PrivateKeyInfo` for Ed25519 (RFC 8410): SEQUENCE, version 0,
+/// AlgorithmIdentifier id-Ed25519, OCTET STRING wrapping the 32-byte seed.
+const PKCS8_V1_ED25519_PREFIX: [u8; 16] = [
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
+
 /// An Ed25519 private key used to sign tokens and records.
 ///
 /// The secret lives in memory that is zeroed on drop, and `Debug` shows only the `kid`.
@@ -312,14 +316,19 @@ impl SigningKey {
         Self::from_pem(&text, &path.display().to_string())
     }
 
-    /// The PKCS#8 PEM encoding, in zeroizing memory.
+    /// The PKCS#8 v1 PEM encoding (RFC 8410 §7), in zeroizing memory: byte for byte the form
+    /// `openssl genpkey -algorithm ed25519` writes, which every OpenSSL and JOSE library reads.
     pub fn to_pem(&self) -> Result<Zeroizing<String>, KeyError> {
-        self.key
-            .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|e| KeyError::Unrecognised {
-                what: "generated key".into(),
-                why: e.to_string(),
-            })
+        use base64::Engine as _;
+        let mut der = Zeroizing::new([0u8; 48]);
+        der[..16].copy_from_slice(&PKCS8_V1_ED25519_PREFIX);
+        der[16..].copy_from_slice(self.key.as_bytes());
+        let body = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(der.as_slice()));
+        let mut pem = Zeroizing::new(String::with_capacity(120));
+        pem.push_str("-----BEGIN PRIVATE KEY-----\n");
+        pem.push_str(&body);
+        pem.push_str("\n-----END PRIVATE KEY-----\n");
+        Ok(pem)
     }
 
     /// The public half.
@@ -463,7 +472,11 @@ mod tests {
     fn pem_round_trip() {
         let key = rfc_key();
         let pem = key.to_pem().unwrap();
-        assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+        // PKCS#8 v1 exactly as `openssl genpkey -algorithm ed25519` writes it.
+        assert_eq!(
+            pem.as_str(),
+            "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n-----END PRIVATE KEY-----\n"
+        );
         let back = SigningKey::from_pem(&pem, "pem").unwrap();
         assert_eq!(back.kid(), key.kid());
         assert_eq!(PublicKey::from_text(&pem, "pem").unwrap().kid(), key.kid());

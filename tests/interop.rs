@@ -1,0 +1,152 @@
+//! Interoperability with an independent JOSE implementation (PyJWT with `cryptography`):
+//! gatepass tokens verify there, and tokens PyJWT signs with a gatepass key verify here.
+//!
+//! PyJWT is installed from PyPI into the target directory on first use (pinned in
+//! `tests/interop/requirements.txt`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use gatepass::hash::Sha256Digest;
+use gatepass::token::{Audience, Claims, Jwks, PolicyClaim, ReleaseClaim, SigningKey, keys, mint};
+
+fn python_env() -> PathBuf {
+    let site = Path::new(env!("CARGO_TARGET_TMPDIR")).join("interop-python");
+    let probe = Command::new("python3")
+        .args(["-c", "import jwt, cryptography"])
+        .env("PYTHONPATH", &site)
+        .status()
+        .expect("python3 is required for the interoperability tests");
+    if !probe.success() {
+        let req = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/requirements.txt");
+        let status = Command::new("python3")
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-warn-script-location",
+            ])
+            .arg("--target")
+            .arg(&site)
+            .arg("-r")
+            .arg(&req)
+            .status()
+            .expect("run pip");
+        assert!(status.success(), "pip could not install {}", req.display());
+    }
+    site
+}
+
+fn python(site: &Path, args: &[&str]) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/pyjwt_check.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .args(args)
+        .env("PYTHONPATH", site)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "PyJWT failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+fn claims() -> Claims {
+    let now = jiff::Timestamp::now().as_second();
+    Claims {
+        iss: "gatepass:acme-ml".into(),
+        sub: "support-summarizer@1.4.0".into(),
+        aud: Audience::One("production".into()),
+        iat: now,
+        nbf: now,
+        exp: now + 900,
+        jti: mint::new_jti().unwrap(),
+        release: ReleaseClaim {
+            name: "support-summarizer".into(),
+            version: "1.4.0".into(),
+            change: "prompt".into(),
+            tier: "standard".into(),
+            digest: Sha256Digest::of(b"release").prefixed(),
+        },
+        artifacts: BTreeMap::from([("model".into(), Sha256Digest::of(b"m").prefixed())]),
+        evidence: BTreeMap::new(),
+        policy: PolicyClaim {
+            id: "summarizer-production".into(),
+            digest: Sha256Digest::of(b"p").prefixed(),
+        },
+        approvals: vec![],
+        exception: None,
+    }
+}
+
+#[test]
+fn pyjwt_verifies_gatepass_tokens_and_gatepass_verifies_pyjwt_tokens() {
+    let site = python_env();
+    let dir = tempfile::tempdir().unwrap();
+    let key = SigningKey::generate().unwrap();
+    let jwks = dir.path().join("jwks.json");
+    std::fs::write(
+        &jwks,
+        Jwks::from_keys([key.public_key().clone()])
+            .to_json()
+            .to_string(),
+    )
+    .unwrap();
+
+    // gatepass -> PyJWT
+    let c = claims();
+    let token = mint::mint(&key, &c).unwrap();
+    let verified = python(
+        &site,
+        &[
+            "verify",
+            jwks.to_str().unwrap(),
+            &token,
+            "production",
+            "gatepass:acme-ml",
+        ],
+    );
+    let verified: serde_json::Value = serde_json::from_str(&verified).unwrap();
+    assert_eq!(verified, serde_json::to_value(&c).unwrap());
+
+    // PyJWT -> gatepass, with the PKCS#8 PEM key gatepass wrote.
+    let pem = dir.path().join("gate.key");
+    keys::write_new_private(&pem, key.to_pem().unwrap().as_bytes()).unwrap();
+    let c = claims();
+    let foreign = python(
+        &site,
+        &[
+            "sign",
+            pem.to_str().unwrap(),
+            key.kid(),
+            &serde_json::to_string(&c).unwrap(),
+        ],
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_gatepass"))
+        .args([
+            "verify",
+            "--keys",
+            jwks.to_str().unwrap(),
+            "--audience",
+            "production",
+            "--issuer",
+            "gatepass:acme-ml",
+        ])
+        .arg(&foreign)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed, serde_json::to_value(&c).unwrap());
+}
