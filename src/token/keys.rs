@@ -393,6 +393,23 @@ pub fn write_new_private(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
     file.sync_all().map_err(err)
 }
 
+/// The permission bits of a private key file when its group or others may read it (Unix).
+///
+/// Callers warn: a leaked signing key lets anyone mint deploy tokens.
+pub fn exposed_mode(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then_some(mode)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 fn read_key_file(path: &Path) -> Result<String, KeyError> {
     let bytes = Zeroizing::new(fs::read(path).map_err(|source| KeyError::Read {
         path: path.to_path_buf(),
