@@ -1,5 +1,6 @@
 //! gatepass: a deployment gate for AI systems.
 #![forbid(unsafe_code)]
 
+pub mod evidence;
 pub mod hash;
 pub mod model;
