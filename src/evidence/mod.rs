@@ -19,6 +19,7 @@
 //! scan whose tool reports it did not complete — each is an unmet criterion, never a silent pass.
 
 pub mod contract;
+pub mod junit;
 pub mod metric;
 
 use std::fmt;
@@ -160,7 +161,7 @@ pub(crate) fn json_error_parts(err: &serde_json::Error) -> (usize, usize, String
     (err.line(), err.column(), reason)
 }
 
-fn strip_bom(bytes: &[u8]) -> &[u8] {
+pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
@@ -300,7 +301,6 @@ pub(crate) fn join_limited<I: IntoIterator<Item = String>>(items: I) -> String {
 }
 
 /// Line and column (both 1-based, column in bytes) of a byte offset in `bytes`.
-#[allow(dead_code)] // used by the JUnit reader
 pub(crate) fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
     let end = offset.min(bytes.len());
     let before = bytes.get(..end).unwrap_or(bytes);
