@@ -21,6 +21,7 @@
 pub mod contract;
 pub mod junit;
 pub mod metric;
+pub mod sarif;
 
 use std::fmt;
 
@@ -102,17 +103,17 @@ pub enum EvidenceError {
         reason: String,
     },
 
-    /// A `security-severity` property is neither a number nor a numeric string from 0 to 10, so the severity
-    /// of the results it applies to cannot be known.
+    /// A SARIF value is well-typed but unusable: a `security-severity` that is not a score from 0 to 10 (so the
+    /// severity of the results it applies to cannot be known), or a rule or tool-component index that points
+    /// nowhere (so the rule, and its severity, cannot be found).
     #[error(
-        "invalid security-severity {value} at {pointer}: expected a number from 0.0 to 10.0 (CVSS style, \
-         as a number or a numeric string); fix the rule metadata the scanner emits"
+        "invalid SARIF at {pointer}: {reason}; fix the scanner's output or the rule metadata it emits"
     )]
-    InvalidSecuritySeverity {
-        /// JSON pointer of the property inside the SARIF log.
+    InvalidSarifValue {
+        /// JSON pointer of the value inside the SARIF log.
         pointer: String,
-        /// The value found, as JSON text.
-        value: String,
+        /// What is wrong with it.
+        reason: String,
     },
 }
 
