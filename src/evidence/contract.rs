@@ -11,7 +11,6 @@
 //! subtree), or a value whose type differs.
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 
 use serde_json::{Number, Value};
 
@@ -81,14 +80,11 @@ fn describe(d: &Difference) -> String {
     } else {
         &d.pointer
     };
-    let mut out = String::new();
-    let _ = write!(
-        out,
+    format!(
         "{pointer}: expected {}, found {}",
         side(&d.expected),
         side(&d.found)
-    );
-    out
+    )
 }
 
 /// Every difference between `expected` and `found`, in a deterministic order: depth first, object keys in sorted
