@@ -221,6 +221,12 @@ mod tests {
             ("1 equals 1.0", json!({"n": 1}), json!({"n": 1.0}), vec![]),
             ("-0.0 equals 0", json!(-0.0), json!(0), vec![]),
             (
+                "0.5 differs from 0.25",
+                json!(0.5),
+                json!(0.25),
+                vec![d("", Some(json!(0.5)), Some(json!(0.25)))],
+            ),
+            (
                 "1 differs from 1.5",
                 json!({"n": 1}),
                 json!({"n": 1.5}),
@@ -324,10 +330,13 @@ mod tests {
             m.insert("k".to_owned(), b);
             b = Value::Object(m);
         }
+        // Dropping a deep serde_json::Value recurses; never drop them, even when an assertion fails.
+        let (a, b) = (
+            std::mem::ManuallyDrop::new(a),
+            std::mem::ManuallyDrop::new(b),
+        );
         let diffs = diff(&a, &b);
         assert_eq!(diffs.len(), 1);
         assert_eq!(diffs[0].pointer.len(), 20_000);
-        // Dropping a deep serde_json::Value recurses; leak them to keep the test about the walk.
-        std::mem::forget((a, b));
     }
 }
