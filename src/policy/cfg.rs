@@ -297,7 +297,7 @@ impl Checker {
             self.report(
                 K::BadValue,
                 value.span(),
-                format!("{what} `{}` is not a valid name", show(s)),
+                format!("invalid name `{}` in {what}", show(s)),
                 "not a valid name",
                 NAME_HELP,
             );
@@ -674,7 +674,7 @@ impl Checker {
                 self.report(
                     K::BadValue,
                     key.span(),
-                    format!("role name `{}` is not a valid name", show(name)),
+                    format!("invalid role name `{}` in `[roles]`", show(name)),
                     "not a valid name",
                     NAME_HELP,
                 );
@@ -1575,11 +1575,25 @@ fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<
         return None;
     }
     let limit = (word.chars().count() / 3).clamp(1, 3);
-    candidates
-        .map(|c| (edit_distance(&word.to_lowercase(), &c.to_lowercase()), c))
+    let word = word.to_lowercase();
+    let candidates: Vec<&str> = candidates.collect();
+    let close = candidates
+        .iter()
+        .map(|c| (edit_distance(&word, &c.to_lowercase()), *c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+        .map(|(_, c)| c);
+    // `maximum` for `max`, `tier` for `tiers`: one is a prefix of the other.
+    close.or_else(|| {
+        candidates
+            .iter()
+            .filter(|c| {
+                let c = c.to_lowercase();
+                c.len() >= 3 && (word.starts_with(&c) || c.starts_with(&word)) && word.len() >= 3
+            })
+            .max_by_key(|c| c.len())
+            .copied()
+    })
 }
 
 fn suggest_time_zone(name: &str) -> Option<String> {
@@ -1660,6 +1674,8 @@ mod tests {
             Some("critical")
         );
         assert_eq!(suggest("zzzzzz", TIERS.iter().map(|(n, _)| *n)), None);
+        assert_eq!(suggest("maximum", METRIC_KEYS.iter().copied()), Some("max"));
+        assert_eq!(suggest("ev", METRIC_KEYS.iter().copied()), None);
         assert_eq!(
             suggest_time_zone("America/Chicgo").as_deref(),
             Some("America/Chicago")

@@ -459,3 +459,367 @@ fn covers_whole_week(deny: &[DenyRange]) -> bool {
     }
     reach >= MINUTES_PER_WEEK
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        text.parse::<Zoned>()
+            .map(|z| z.timestamp())
+            .or_else(|_| text.parse::<Timestamp>())
+            .unwrap_or_else(|e| panic!("bad test instant {text}: {e}"))
+    }
+
+    fn window(deny: &[&str], holidays: &[&str]) -> Window {
+        Window::new("America/Chicago", deny, holidays).unwrap()
+    }
+
+    /// `(now, expected reason, expected reopening)`; `None` means open.
+    type Case<'a> = (&'a str, Option<(ClosedBy, &'a str)>);
+
+    fn check_cases(w: &Window, cases: &[Case<'_>]) {
+        for (now, expected) in cases {
+            let status = w.check(at(now));
+            match (expected, status) {
+                (None, WindowStatus::Open) => {}
+                (
+                    Some((reason, reopens)),
+                    WindowStatus::Closed {
+                        reason: r,
+                        reopens_at,
+                    },
+                ) => {
+                    assert_eq!(&r, reason, "reason at {now}");
+                    assert_eq!(
+                        reopens_at.timestamp(),
+                        at(reopens),
+                        "reopening after {now}: {reopens_at}"
+                    );
+                    assert_eq!(reopens_at.time_zone().iana_name(), Some("America/Chicago"));
+                }
+                (expected, status) => panic!("at {now}: expected {expected:?}, got {status:?}"),
+            }
+        }
+    }
+
+    fn range(text: &str) -> ClosedBy {
+        ClosedBy::Range(text.to_owned())
+    }
+
+    fn holiday(text: &str) -> ClosedBy {
+        ClosedBy::Holiday(text.parse().unwrap())
+    }
+
+    #[test]
+    fn weekend_freeze_edges_and_spring_forward() {
+        // 2026-03-08 is the Sunday US clocks spring forward: the freeze starts in CST and ends in CDT.
+        let w = window(&["Fri 12:00-Mon 08:00"], &[]);
+        check_cases(
+            &w,
+            &[
+                ("2026-03-04T10:00:00-06:00[America/Chicago]", None),
+                ("2026-03-06T11:59:59-06:00[America/Chicago]", None),
+                (
+                    "2026-03-06T12:00:00-06:00[America/Chicago]",
+                    Some((range("Fri 12:00-Mon 08:00"), "2026-03-09T08:00:00-05:00")),
+                ),
+                (
+                    "2026-03-08T03:30:00-05:00[America/Chicago]",
+                    Some((range("Fri 12:00-Mon 08:00"), "2026-03-09T08:00:00-05:00")),
+                ),
+                (
+                    "2026-03-09T07:59:59-05:00[America/Chicago]",
+                    Some((range("Fri 12:00-Mon 08:00"), "2026-03-09T08:00:00-05:00")),
+                ),
+                ("2026-03-09T08:00:00-05:00[America/Chicago]", None),
+            ],
+        );
+    }
+
+    #[test]
+    fn range_ending_inside_the_spring_forward_gap_reopens_at_the_clock_change() {
+        // On 2026-03-08 local time jumps from 02:00 CST to 03:00 CDT (08:00 UTC): 02:30 never happens, and the first
+        // instant whose local time is past it is the jump itself.
+        let w = window(&["Sun 01:00-Sun 02:30"], &[]);
+        check_cases(
+            &w,
+            &[
+                (
+                    "2026-03-08T01:30:00-06:00[America/Chicago]",
+                    Some((range("Sun 01:00-Sun 02:30"), "2026-03-08T08:00:00Z")),
+                ),
+                (
+                    "2026-03-08T07:59:59Z",
+                    Some((range("Sun 01:00-Sun 02:30"), "2026-03-08T08:00:00Z")),
+                ),
+                ("2026-03-08T08:00:00Z", None),
+            ],
+        );
+    }
+
+    #[test]
+    fn fall_back_repeats_the_denied_hour() {
+        // On 2026-11-01 local time goes from 01:59:59 CDT back to 01:00 CST (07:00 UTC): 01:00-01:30 happens twice
+        // and is denied both times.
+        let w = window(&["Sun 01:00-Sun 01:30"], &[]);
+        check_cases(
+            &w,
+            &[
+                (
+                    "2026-11-01T01:10:00-05:00[America/Chicago]",
+                    Some((range("Sun 01:00-Sun 01:30"), "2026-11-01T06:30:00Z")),
+                ),
+                ("2026-11-01T01:40:00-05:00[America/Chicago]", None),
+                (
+                    "2026-11-01T01:10:00-06:00[America/Chicago]",
+                    Some((range("Sun 01:00-Sun 01:30"), "2026-11-01T07:30:00Z")),
+                ),
+                ("2026-11-01T01:30:00-06:00[America/Chicago]", None),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_freeze_spanning_fall_back_lasts_an_extra_hour() {
+        let w = window(&["Sat 20:00-Sun 06:00"], &[]);
+        let closed_from = at("2026-10-31T20:00:00-05:00[America/Chicago]");
+        let WindowStatus::Closed { reopens_at, .. } = w.check(closed_from) else {
+            panic!("closed at the start of the range");
+        };
+        assert_eq!(reopens_at.timestamp(), at("2026-11-01T06:00:00-06:00"));
+        assert_eq!(
+            reopens_at.timestamp().duration_since(closed_from),
+            SignedDuration::from_hours(11)
+        );
+    }
+
+    #[test]
+    fn holidays_chain_with_the_weekend_freeze() {
+        let w = window(&["Fri 12:00-Mon 08:00"], &["2026-12-25", "2026-05-25"]);
+        check_cases(
+            &w,
+            &[
+                ("2026-12-24T23:59:59-06:00[America/Chicago]", None),
+                // Christmas is a Friday: the holiday closes the morning, the freeze takes over at noon.
+                (
+                    "2026-12-25T09:00:00-06:00[America/Chicago]",
+                    Some((holiday("2026-12-25"), "2026-12-28T08:00:00-06:00")),
+                ),
+                // Memorial Day Monday follows the freeze: closed until Tuesday 00:00.
+                (
+                    "2026-05-22T15:00:00-05:00[America/Chicago]",
+                    Some((range("Fri 12:00-Mon 08:00"), "2026-05-26T00:00:00-05:00")),
+                ),
+                (
+                    "2026-05-25T10:00:00-05:00[America/Chicago]",
+                    Some((holiday("2026-05-25"), "2026-05-26T00:00:00-05:00")),
+                ),
+                ("2026-05-26T00:00:00-05:00[America/Chicago]", None),
+            ],
+        );
+    }
+
+    #[test]
+    fn holiday_is_a_local_day_whatever_zone_now_is_given_in() {
+        let w = Window::new("Asia/Tokyo", &[], &["2026-01-01"]).unwrap();
+        match w.check(at("2025-12-31T16:00:00Z")) {
+            WindowStatus::Closed { reason, reopens_at } => {
+                assert_eq!(reason, holiday("2026-01-01"));
+                assert_eq!(reopens_at.timestamp(), at("2026-01-01T15:00:00Z"));
+            }
+            WindowStatus::Open => panic!("New Year's Day in Tokyo is denied"),
+        }
+        assert_eq!(w.check(at("2025-12-31T14:59:59Z")), WindowStatus::Open);
+    }
+
+    #[test]
+    fn ranges_wrapping_sunday_to_monday_and_daily_ranges() {
+        let w = window(&["Sun 22:00-Mon 06:00", "daily 12:00-13:00"], &[]);
+        check_cases(
+            &w,
+            &[
+                ("2026-06-06T23:00:00-05:00[America/Chicago]", None),
+                (
+                    "2026-06-07T23:00:00-05:00[America/Chicago]",
+                    Some((range("Sun 22:00-Mon 06:00"), "2026-06-08T06:00:00-05:00")),
+                ),
+                (
+                    "2026-06-08T05:00:00-05:00[America/Chicago]",
+                    Some((range("Sun 22:00-Mon 06:00"), "2026-06-08T06:00:00-05:00")),
+                ),
+                ("2026-06-08T06:00:00-05:00[America/Chicago]", None),
+                (
+                    "2026-06-10T12:30:00-05:00[America/Chicago]",
+                    Some((range("daily 12:00-13:00"), "2026-06-10T13:00:00-05:00")),
+                ),
+            ],
+        );
+        let overnight = window(&["daily 22:00-06:00"], &[]);
+        check_cases(
+            &overnight,
+            &[(
+                "2026-06-14T23:00:00-05:00[America/Chicago]",
+                Some((range("daily 22:00-06:00"), "2026-06-15T06:00:00-05:00")),
+            )],
+        );
+    }
+
+    #[test]
+    fn chained_ranges_are_followed_to_the_end() {
+        let w = window(
+            &[
+                "Fri 18:00-Sat 00:00",
+                "Sat 00:00-Sun 12:00",
+                "daily 22:00-06:00",
+            ],
+            &["2026-06-14"],
+        );
+        // Friday evening -> Saturday -> Sunday noon -> Sunday is a holiday -> Monday 00:00 -> overnight until 06:00.
+        check_cases(
+            &w,
+            &[(
+                "2026-06-12T19:00:00-05:00[America/Chicago]",
+                Some((range("Fri 18:00-Sat 00:00"), "2026-06-15T06:00:00-05:00")),
+            )],
+        );
+    }
+
+    #[test]
+    fn reopening_is_the_first_open_instant() {
+        // Invariant over a year of instants: a closed window stays closed until `reopens_at`, and is open there.
+        let w = window(
+            &[
+                "Fri 12:00-Mon 08:00",
+                "daily 23:00-01:30",
+                "Sun 01:00-Sun 02:30",
+            ],
+            &["2026-12-25", "2026-11-26", "2026-03-09", "2026-11-02"],
+        );
+        let start = at("2026-01-01T00:00:00Z");
+        for step in 0..(365 * 24 / 7) {
+            let now = start + SignedDuration::from_hours(7 * step);
+            let WindowStatus::Closed { reopens_at, .. } = w.check(now) else {
+                continue;
+            };
+            let reopens = reopens_at.timestamp();
+            assert!(reopens > now, "{now}");
+            assert_eq!(
+                w.check(reopens),
+                WindowStatus::Open,
+                "reopening after {now}"
+            );
+            let mut t = now;
+            while t < reopens {
+                assert!(
+                    w.check(t) != WindowStatus::Open,
+                    "open at {t}, before {reopens}"
+                );
+                t += SignedDuration::from_mins(10);
+            }
+            let just_before = reopens - SignedDuration::from_secs(1);
+            assert!(
+                w.check(just_before) != WindowStatus::Open,
+                "open at {just_before}"
+            );
+        }
+    }
+
+    #[test]
+    fn range_syntax() {
+        for ok in [
+            "Fri 12:00-Mon 08:00",
+            "fri 12:00 - MON 8:00",
+            "Sat 00:00-Sun 23:59",
+            "Sat 00:00-Sun 24:00",
+            "Mon 09:00-Mon 08:00",
+            "daily 22:00-06:00",
+            "Daily 12:00-24:00",
+        ] {
+            assert!(DenyRange::parse(ok).is_ok(), "{ok}");
+        }
+        let bad: &[(&str, RangeError)] = &[
+            ("Fri 12:00", RangeError::Shape),
+            ("Fri12:00-Mon 08:00", RangeError::Shape),
+            ("", RangeError::Shape),
+            ("Fry 12:00-Mon 08:00", RangeError::Day("Fry".into())),
+            ("Friday 12:00-Mon 08:00", RangeError::Day("Friday".into())),
+            ("Fri 25:00-Mon 08:00", RangeError::Time("25:00".into())),
+            ("Fri 12:0-Mon 08:00", RangeError::Time("12:0".into())),
+            ("Fri 12:60-Mon 08:00", RangeError::Time("12:60".into())),
+            ("Fri 24:00-Sat 01:00", RangeError::Time("24:00".into())),
+            (
+                "Fri 12:00-Mon 08:00:00",
+                RangeError::Time("08:00:00".into()),
+            ),
+            ("Fri 12:00-Fri 12:00", RangeError::Empty),
+            ("Mon 00:00-Sun 24:00", RangeError::Empty),
+            ("daily 00:00-24:00", RangeError::Empty),
+            ("daily 10:00-10:00", RangeError::Empty),
+            (
+                "daily 10:00-Mon 11:00",
+                RangeError::Time("Mon 11:00".into()),
+            ),
+        ];
+        for (text, err) in bad {
+            assert_eq!(DenyRange::parse(text).as_ref(), Err(err), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn window_construction_errors() {
+        assert!(matches!(
+            Window::new("America/Chicgo", &["Fri 12:00-Mon 08:00"], &[]),
+            Err(WindowError::UnknownTimeZone { .. })
+        ));
+        for tz in ["", "Local", "+05:00", "/etc/localtime", "../zoneinfo/UTC"] {
+            assert!(
+                matches!(
+                    Window::new(tz, &["Fri 12:00-Mon 08:00"], &[]),
+                    Err(WindowError::UnknownTimeZone { .. })
+                ),
+                "{tz:?}"
+            );
+        }
+        for tz in ["UTC", "Europe/Berlin", "america/chicago"] {
+            assert!(
+                Window::new(tz, &["Fri 12:00-Mon 08:00"], &[]).is_ok(),
+                "{tz}"
+            );
+        }
+        assert_eq!(
+            Window::new("UTC", &["Mon 00:00-Thu 00:00", "Thu 00:00-Mon 00:00"], &[]).err(),
+            Some(WindowError::NeverOpen)
+        );
+        assert_eq!(
+            Window::new("UTC", &[], &[]).err(),
+            Some(WindowError::DeniesNothing)
+        );
+        for bad in [
+            "2026-02-30",
+            "2026-1-05",
+            "20261225",
+            "2026-12-25T00:00",
+            "",
+        ] {
+            assert!(
+                matches!(parse_holiday(bad), Err(WindowError::BadHoliday { .. })),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn far_future_instants_do_not_panic() {
+        let w = window(&["Fri 12:00-Mon 08:00"], &["9999-12-31"]);
+        for now in [
+            Timestamp::MAX,
+            Timestamp::MIN,
+            at("9999-12-29T12:00:00Z"),
+            at("9999-12-30T20:00:00Z"),
+        ] {
+            let _ = w.check(now);
+        }
+    }
+}
