@@ -570,6 +570,27 @@ fn broken_policies_report_the_problem_at_its_place() {
             (7, 43),
         ),
         broken(
+            &[
+                ROOT,
+                ROLES,
+                &approvals("[{ role = \"ml-lead\", count = 2 }]"),
+            ],
+            K::UnreachableCount,
+            "requirement #1 of `approvals` of criterion `sign-off` needs 2 approvers in role `ml-lead`, which lists only 1",
+            (9, 42),
+        ),
+        broken(
+            &[
+                ROOT,
+                ROLES,
+                CRIT,
+                &exceptions("approvers = { role = \"ml-lead\", count = 2 }\nmax_ttl = \"4h\""),
+            ],
+            K::UnreachableCount,
+            "`exceptions.approvers` needs 2 approvers in role `ml-lead`, which lists only 1",
+            (11, 41),
+        ),
+        broken(
             &[ROOT, ROLES, "product = {}\n", CRIT],
             K::RoleWithoutIdentity,
             "role `product` has no approvers: neither `keys` nor `github` lists anyone",
@@ -779,6 +800,17 @@ error[unknown-role]: unknown role `product` in requirement #1 of `approvals` of 
 
 3 problems in policies/production.toml"#;
     assert_eq!(err.to_string(), expected);
+}
+
+#[test]
+fn a_team_can_supply_any_number_of_approvers() {
+    let text = [
+        ROOT,
+        "[roles]\ncompliance = { github = [\"@acme/compliance\"] }\n",
+        "[[criteria]]\nid = \"sign-off\"\ngate = \"stakeholder\"\napprovals = [{ role = \"compliance\", count = 5 }]\n",
+    ]
+    .concat();
+    assert!(Policy::from_str_at(&text, "policy.toml").is_ok());
 }
 
 #[test]

@@ -21,6 +21,10 @@ use crate::model::{ChangeType, Gate, Severity, Tier};
 type Span = Range<usize>;
 type Value<'i> = Spanned<DeValue<'i>>;
 
+/// Every role name written in `[roles]`, with the most distinct approvers it can supply: keys plus GitHub logins, or
+/// `None` when that is unknown (a GitHub team, or a role with problems of its own).
+type RoleIndex = BTreeMap<String, Option<usize>>;
+
 /// Everything a [`Policy`](super::Policy) holds that comes from the text.
 pub(crate) struct Parts {
     pub(crate) id: String,
@@ -496,7 +500,7 @@ impl Checker {
         };
         let base = path.parent().unwrap_or(Path::new(""));
         let (roles, role_names) = match root.get("roles") {
-            None => (Some(BTreeMap::new()), BTreeSet::new()),
+            None => (Some(BTreeMap::new()), RoleIndex::new()),
             Some(v) => self.roles(v, base),
         };
         let mut refs = Vec::new();
@@ -659,8 +663,8 @@ impl Checker {
         &mut self,
         value: &Value<'_>,
         base: &Path,
-    ) -> (Option<BTreeMap<String, Role>>, BTreeSet<String>) {
-        let mut names = BTreeSet::new();
+    ) -> (Option<BTreeMap<String, Role>>, RoleIndex) {
+        let mut names = RoleIndex::new();
         let Some(table) = self.table(value, "`roles`", "[roles]") else {
             return (None, names);
         };
@@ -668,7 +672,7 @@ impl Checker {
         let mut ok = true;
         for (key, role_value) in table.iter() {
             let name: &str = key.get_ref();
-            names.insert(name.to_owned());
+            names.insert(name.to_owned(), None);
             let place = format!("role `{}`", show(name));
             if !is_name(name) {
                 self.report(
@@ -682,6 +686,12 @@ impl Checker {
             }
             match self.role(role_value, &place, key.span(), base) {
                 Some(role) => {
+                    let capacity = if role.github.iter().any(|g| g.starts_with('@')) {
+                        None
+                    } else {
+                        Some(role.keys.len() + role.github.len())
+                    };
+                    names.insert(name.to_owned(), capacity);
                     roles.insert(name.to_owned(), role);
                 }
                 None => ok = false,
@@ -768,7 +778,7 @@ impl Checker {
     fn criteria(
         &mut self,
         value: &Value<'_>,
-        roles: &BTreeSet<String>,
+        roles: &RoleIndex,
         text: &str,
         path: &Path,
         refs: &mut Vec<EvidenceRef>,
@@ -831,7 +841,7 @@ impl Checker {
         &mut self,
         value: &Value<'_>,
         index: usize,
-        roles: &BTreeSet<String>,
+        roles: &RoleIndex,
         text: &str,
         path: &Path,
         refs: &mut Vec<EvidenceRef>,
@@ -968,7 +978,7 @@ impl Checker {
         place: &str,
         criterion: &str,
         tiers: Option<&[Tier]>,
-        roles: &BTreeSet<String>,
+        roles: &RoleIndex,
         refs: &mut Vec<EvidenceRef>,
     ) -> Option<CriterionKind> {
         let what = format!("`{name}` of {place}");
@@ -1294,7 +1304,7 @@ impl Checker {
         value: &Value<'_>,
         what: &str,
         criterion_tiers: Option<&[Tier]>,
-        roles: &BTreeSet<String>,
+        roles: &RoleIndex,
     ) -> Option<Vec<ApprovalRequirement>> {
         let example = "approvals = [{ role = \"ml-lead\", count = 1 }]";
         let items = self.array(value, what, example)?;
@@ -1324,6 +1334,15 @@ impl Checker {
                 None => Some(1),
                 Some(v) => self.count(v, &format!("`count` of {place}"), "count = 1"),
             };
+            if let (Some(role), Some(count)) = (&role, count) {
+                self.reachable(
+                    count,
+                    t.get("count").map_or(item.span(), |v| v.span()),
+                    role,
+                    roles,
+                    &place,
+                );
+            }
             let tiers = match t.get("tiers") {
                 None => Some(None),
                 Some(v) => self.tiers(v, &format!("`tiers` of {place}")).map(Some),
@@ -1373,24 +1392,39 @@ impl Checker {
         Some(requirements)
     }
 
-    fn role_ref(
-        &mut self,
-        value: &Value<'_>,
-        place: &str,
-        roles: &BTreeSet<String>,
-    ) -> Option<String> {
+    /// Reports a quorum larger than the role's identities: it could never be met, and every deploy would be denied.
+    fn reachable(&mut self, count: u32, span: Span, role: &str, roles: &RoleIndex, place: &str) {
+        let Some(Some(capacity)) = roles.get(role) else {
+            return;
+        };
+        if usize::try_from(count).is_ok_and(|c| c > *capacity) {
+            self.report(
+                K::UnreachableCount,
+                span,
+                format!(
+                    "{place} needs {count} approvers in role `{role}`, which lists only {capacity}"
+                ),
+                "can never be met",
+                format!(
+                    "lower the count, or add approvers' keys or GitHub identities to role `{role}`"
+                ),
+            );
+        }
+    }
+
+    fn role_ref(&mut self, value: &Value<'_>, place: &str, roles: &RoleIndex) -> Option<String> {
         let name = self.string(value, &format!("`role` of {place}"), "role = \"ml-lead\"")?;
-        if roles.contains(name) {
+        if roles.contains_key(name) {
             return Some(name.to_owned());
         }
         let mut help = String::new();
-        if let Some(close) = suggest(name, roles.iter().map(String::as_str)) {
+        if let Some(close) = suggest(name, roles.keys().map(String::as_str)) {
             help.push_str(&format!("did you mean `{close}`? "));
         }
         if roles.is_empty() {
             help.push_str("define it under `[roles]`: the policy defines no roles yet");
         } else {
-            let names: Vec<&str> = roles.iter().map(String::as_str).collect();
+            let names: Vec<&str> = roles.keys().map(String::as_str).collect();
             help.push_str(&format!(
                 "define it under `[roles]`, or use one of {}",
                 list(&names)
@@ -1409,7 +1443,7 @@ impl Checker {
     fn exceptions(
         &mut self,
         value: &Value<'_>,
-        roles: &BTreeSet<String>,
+        roles: &RoleIndex,
         criteria: &BTreeSet<String>,
     ) -> Option<ExceptionPolicy> {
         let place = "`[exceptions]`";
@@ -1429,6 +1463,15 @@ impl Checker {
                     None => Some(1),
                     Some(c) => self.count(c, "`count` of `exceptions.approvers`", "count = 2"),
                 };
+                if let (Some(role), Some(count)) = (&role, count) {
+                    self.reachable(
+                        count,
+                        t.get("count").map_or(v.span(), |c| c.span()),
+                        role,
+                        roles,
+                        what,
+                    );
+                }
                 Some(ApproverQuorum {
                     role: role?,
                     count: count?,

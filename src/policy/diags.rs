@@ -69,6 +69,9 @@ pub enum DiagnosticKind {
     EmptyList,
     /// A count of zero where at least one is needed (`zero-count`).
     ZeroCount,
+    /// A quorum larger than the number of identities its role lists, so that it can never be met
+    /// (`unreachable-count`).
+    UnreachableCount,
     /// A criterion with no check key (`no-check`).
     NoCheck,
     /// A criterion with more than one check key (`several-checks`).
@@ -103,6 +106,7 @@ impl DiagnosticKind {
             Self::UnknownCriterion => "unknown-criterion",
             Self::EmptyList => "empty-list",
             Self::ZeroCount => "zero-count",
+            Self::UnreachableCount => "unreachable-count",
             Self::NoCheck => "no-check",
             Self::SeveralChecks => "several-checks",
             Self::NoApprovalForTier => "no-approval-for-tier",

@@ -788,6 +788,8 @@ mod tests {
                 "{tz}"
             );
         }
+        let w = Window::new("america/chicago", &["Fri 12:00-Mon 08:00"], &[]).unwrap();
+        assert_eq!(w.timezone_name(), "America/Chicago");
         assert_eq!(
             Window::new("UTC", &["Mon 00:00-Thu 00:00", "Thu 00:00-Mon 00:00"], &[]).err(),
             Some(WindowError::NeverOpen)
