@@ -868,3 +868,13 @@ fn mutations_of_the_design_example_never_panic() {
     }
     assert!(rejected > bytes.len() / 7);
 }
+
+#[test]
+fn the_example_in_the_docs_loads() {
+    let doc = std::fs::read_to_string("docs/policy.md").unwrap();
+    let start = doc.find("```toml\n").unwrap() + "```toml\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let policy =
+        Policy::from_str_at(&doc[start..end], "docs/policy.toml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(policy.criteria.len(), 3);
+}
