@@ -4,4 +4,5 @@
 pub mod evidence;
 pub mod hash;
 pub mod model;
+pub mod policy;
 pub mod token;

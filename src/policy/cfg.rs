@@ -1,0 +1,1727 @@
+//! The second pass over `policy.toml`: walk the spanned TOML tree, build the model, and collect every problem on
+//! the way instead of stopping at the first.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::path::Path;
+use std::time::Duration;
+
+use toml::Spanned;
+use toml::de::{DeArray, DeTable, DeValue};
+
+use super::diags::{DiagnosticKind as K, Problem, line_col};
+use super::duration::{DisplayDuration, parse_duration};
+use super::model::{
+    ApprovalRequirement, ApproverQuorum, Criterion, CriterionKind, EvidenceRef, ExceptionPolicy,
+    Location, MAX_TOKEN_TTL, Role, TierRules, TokenSettings,
+};
+use super::window::{DenyRange, Window, WindowError, parse_holiday, parse_time_zone};
+use crate::model::{ChangeType, Gate, Severity, Tier};
+
+type Span = Range<usize>;
+type Value<'i> = Spanned<DeValue<'i>>;
+
+/// Every role name written in `[roles]`, with the most distinct approvers it can supply: keys plus GitHub logins, or
+/// `None` when that is unknown (a GitHub team, or a role with problems of its own).
+type RoleIndex = BTreeMap<String, Option<usize>>;
+
+/// Everything a [`Policy`](super::Policy) holds that comes from the text.
+pub(crate) struct Parts {
+    pub(crate) id: String,
+    pub(crate) environment: String,
+    pub(crate) issuer: String,
+    pub(crate) token: TokenSettings,
+    pub(crate) tiers: TierRules,
+    pub(crate) roles: BTreeMap<String, Role>,
+    pub(crate) criteria: Vec<Criterion>,
+    pub(crate) exceptions: Option<ExceptionPolicy>,
+    pub(crate) evidence_refs: Vec<EvidenceRef>,
+}
+
+const ROOT_KEYS: &[&str] = &[
+    "id",
+    "environment",
+    "issuer",
+    "token",
+    "tiers",
+    "roles",
+    "criteria",
+    "exceptions",
+];
+const TOKEN_KEYS: &[&str] = &["ttl", "exception_ttl"];
+const TIERS_KEYS: &[&str] = &["default", "by_change"];
+const ROLE_KEYS: &[&str] = &["keys", "github"];
+const CHECK_KEYS: &[&str] = &[
+    "metric",
+    "sarif",
+    "junit",
+    "present",
+    "contract",
+    "window",
+    "approvals",
+];
+const CRITERION_KEYS: &[&str] = &[
+    "id",
+    "gate",
+    "tiers",
+    "description",
+    "max_age",
+    "metric",
+    "sarif",
+    "junit",
+    "present",
+    "contract",
+    "window",
+    "approvals",
+];
+const METRIC_KEYS: &[&str] = &["evidence", "pointer", "min", "max"];
+const SARIF_KEYS: &[&str] = &["evidence", "fail_on"];
+const JUNIT_KEYS: &[&str] = &["evidence", "min_tests"];
+const CONTRACT_KEYS: &[&str] = &["evidence", "expect"];
+const WINDOW_KEYS: &[&str] = &["timezone", "deny", "holidays"];
+const REQUIREMENT_KEYS: &[&str] = &["role", "count", "tiers"];
+const EXCEPTIONS_KEYS: &[&str] = &["approvers", "max_ttl", "non_waivable"];
+const QUORUM_KEYS: &[&str] = &["role", "count"];
+
+const TIERS: &[(&str, Tier)] = &[
+    ("low", Tier::Low),
+    ("standard", Tier::Standard),
+    ("critical", Tier::Critical),
+];
+const CHANGES: &[(&str, ChangeType)] = &[
+    ("model", ChangeType::Model),
+    ("prompt", ChangeType::Prompt),
+    ("config", ChangeType::Config),
+    ("code", ChangeType::Code),
+];
+const SEVERITIES: &[(&str, Severity)] = &[
+    ("none", Severity::None),
+    ("low", Severity::Low),
+    ("medium", Severity::Medium),
+    ("high", Severity::High),
+    ("critical", Severity::Critical),
+];
+const GATES: &[(&str, Gate)] = &[
+    ("technical", Gate::Technical),
+    ("operational", Gate::Operational),
+    ("stakeholder", Gate::Stakeholder),
+    ("execution", Gate::Execution),
+    ("post-deployment", Gate::PostDeployment),
+];
+
+const DURATION_HELP: &str = "write a duration such as \"90s\", \"15m\", \"4h\", \"7d\" or \"1h30m\" (units d, h, m, s, largest first)";
+const NAME_HELP: &str = "names use letters, digits, `_`, `-` and `.`, start with a letter, digit or `_`, and are at most 64 characters";
+
+/// Parses and validates `text`, the contents of the policy file at `path`.
+pub(crate) fn walk(text: &str, path: &Path) -> Result<Parts, Vec<Problem>> {
+    let (root, errors) = DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        // The tree recovered from broken TOML would only add confusing follow-up problems.
+        return Err(errors.iter().map(syntax_problem).collect());
+    }
+    let mut c = Checker::default();
+    let parts = c.root(root.get_ref(), text, path);
+    let mut problems = c.problems;
+    problems.sort_by_key(|p| (p.span.start, p.span.end));
+    match parts {
+        Some(parts) if problems.is_empty() => Ok(parts),
+        _ => Err(problems),
+    }
+}
+
+fn syntax_problem(error: &toml::de::Error) -> Problem {
+    let mut message = error.message().trim().replace('\n', "; ");
+    if message.is_empty() {
+        message = "invalid TOML".to_owned();
+    }
+    Problem {
+        kind: K::Syntax,
+        span: error.span().unwrap_or(0..0),
+        message: format!("TOML syntax: {message}"),
+        label: "here".to_owned(),
+        help:
+            "fix the TOML syntax (https://toml.io); nothing else is checked until the file parses"
+                .to_owned(),
+    }
+}
+
+#[derive(Default)]
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn report(
+        &mut self,
+        kind: K,
+        span: Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.problems.push(Problem {
+            kind,
+            span,
+            message: message.into(),
+            label: label.into(),
+            help: help.into(),
+        });
+    }
+
+    // ----- generic shapes -------------------------------------------------------------------------------------
+
+    fn unknown_keys(&mut self, table: &DeTable<'_>, allowed: &[&str], place: &str) {
+        for (key, _) in table.iter() {
+            let name: &str = key.get_ref();
+            if allowed.contains(&name) {
+                continue;
+            }
+            let mut help = String::new();
+            if let Some(close) = suggest(name, allowed.iter().copied()) {
+                help.push_str(&format!("did you mean `{close}`? "));
+            }
+            help.push_str(&format!("allowed keys in {place}: {}", list(allowed)));
+            self.report(
+                K::UnknownKey,
+                key.span(),
+                format!("unknown key `{}` in {place}", show(name)),
+                "unknown key",
+                help,
+            );
+        }
+    }
+
+    fn required<'t, 'i>(
+        &mut self,
+        table: &'t DeTable<'i>,
+        key: &str,
+        table_span: Span,
+        place: &str,
+        example: &str,
+    ) -> Option<&'t Value<'i>> {
+        let value = table.get(key);
+        if value.is_none() {
+            self.report(
+                K::MissingKey,
+                table_span,
+                format!("missing required key `{key}` in {place}"),
+                format!("`{key}` is required here"),
+                format!("add it, for example `{example}`"),
+            );
+        }
+        value
+    }
+
+    fn wrong_type(&mut self, value: &Value<'_>, what: &str, expected: &str, example: &str) {
+        self.report(
+            K::WrongType,
+            value.span(),
+            format!(
+                "{what} must be {expected}, found {}",
+                type_name(value.get_ref())
+            ),
+            format!("expected {expected}"),
+            format!("write it like `{example}`"),
+        );
+    }
+
+    fn table<'v, 'i>(
+        &mut self,
+        value: &'v Value<'i>,
+        what: &str,
+        example: &str,
+    ) -> Option<&'v DeTable<'i>> {
+        match value.get_ref() {
+            DeValue::Table(t) => Some(t),
+            _ => {
+                self.wrong_type(value, what, "a table", example);
+                None
+            }
+        }
+    }
+
+    fn array<'v, 'i>(
+        &mut self,
+        value: &'v Value<'i>,
+        what: &str,
+        example: &str,
+    ) -> Option<&'v DeArray<'i>> {
+        match value.get_ref() {
+            DeValue::Array(a) => Some(a),
+            _ => {
+                self.wrong_type(value, what, "an array", example);
+                None
+            }
+        }
+    }
+
+    fn string<'v>(&mut self, value: &'v Value<'_>, what: &str, example: &str) -> Option<&'v str> {
+        match value.get_ref() {
+            DeValue::String(s) => Some(s.as_ref()),
+            _ => {
+                self.wrong_type(value, what, "a string", example);
+                None
+            }
+        }
+    }
+
+    /// A non-empty string without control characters or surrounding whitespace.
+    fn text(&mut self, value: &Value<'_>, what: &str, example: &str) -> Option<String> {
+        let s = self.string(value, what, example)?;
+        let problem = if s.is_empty() {
+            Some("is empty")
+        } else if s.trim() != s {
+            Some("has leading or trailing whitespace")
+        } else if s.chars().any(char::is_control) {
+            Some("contains control characters")
+        } else {
+            None
+        };
+        match problem {
+            None => Some(s.to_owned()),
+            Some(problem) => {
+                self.report(
+                    K::BadValue,
+                    value.span(),
+                    format!("{what} {problem}"),
+                    "not usable",
+                    format!("write it like `{example}`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A criterion id, role or evidence name.
+    fn name(&mut self, value: &Value<'_>, what: &str, example: &str) -> Option<String> {
+        let s = self.string(value, what, example)?;
+        if is_name(s) {
+            Some(s.to_owned())
+        } else {
+            self.report(
+                K::BadValue,
+                value.span(),
+                format!("invalid name `{}` in {what}", show(s)),
+                "not a valid name",
+                NAME_HELP,
+            );
+            None
+        }
+    }
+
+    fn integer(&mut self, value: &Value<'_>, what: &str, example: &str) -> Option<i128> {
+        match value.get_ref() {
+            DeValue::Integer(i) => match i128::from_str_radix(i.as_str(), i.radix()) {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    self.report(
+                        K::BadValue,
+                        value.span(),
+                        format!("{what} is out of range"),
+                        "too large",
+                        format!("write it like `{example}`"),
+                    );
+                    None
+                }
+            },
+            _ => {
+                self.wrong_type(value, what, "an integer", example);
+                None
+            }
+        }
+    }
+
+    /// A count of distinct approvers or tests: at least 1.
+    fn count(&mut self, value: &Value<'_>, what: &str, example: &str) -> Option<u32> {
+        let n = self.integer(value, what, example)?;
+        if n == 0 {
+            self.report(
+                K::ZeroCount,
+                value.span(),
+                format!("{what} is 0"),
+                "must be at least 1",
+                "a requirement of zero is always met, so it checks nothing: use 1 or more, or remove it",
+            );
+            return None;
+        }
+        match u32::try_from(n) {
+            Ok(n) => Some(n),
+            Err(_) => {
+                self.report(
+                    K::BadValue,
+                    value.span(),
+                    format!("{what} must be between 1 and {}, found {n}", u32::MAX),
+                    "out of range",
+                    format!("write it like `{example}`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// An integer or float, finite.
+    fn number(&mut self, value: &Value<'_>, what: &str, example: &str) -> Option<f64> {
+        let parsed = match value.get_ref() {
+            DeValue::Integer(i) => i128::from_str_radix(i.as_str(), i.radix())
+                .ok()
+                .map(|n| n as f64),
+            DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
+            _ => {
+                self.wrong_type(value, what, "a number", example);
+                return None;
+            }
+        };
+        match parsed {
+            Some(n) if n.is_finite() => Some(n),
+            _ => {
+                self.report(
+                    K::BadValue,
+                    value.span(),
+                    format!("{what} must be a finite number"),
+                    "not a finite number",
+                    format!("write it like `{example}`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn duration(&mut self, value: &Value<'_>, what: &str, example: &str) -> Option<Duration> {
+        let s = self.string(value, what, example)?;
+        match parse_duration(s) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.report(
+                    K::BadDuration,
+                    value.span(),
+                    format!("{what} is not a valid duration: {e}"),
+                    "bad duration",
+                    DURATION_HELP,
+                );
+                None
+            }
+        }
+    }
+
+    fn one_of<T: Copy>(
+        &mut self,
+        value: &Value<'_>,
+        what: &str,
+        kind_name: &str,
+        choices: &[(&str, T)],
+    ) -> Option<T> {
+        let example = choices.first().map_or("", |(n, _)| *n);
+        let s = self.string(value, what, &format!("\"{example}\""))?;
+        if let Some((_, v)) = choices.iter().find(|(n, _)| *n == s) {
+            return Some(*v);
+        }
+        let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+        let mut help = String::new();
+        if let Some(close) = suggest(s, names.iter().copied()) {
+            help.push_str(&format!("did you mean `{close}`? "));
+        }
+        help.push_str(&format!("{kind_name}s are {}", list(&names)));
+        self.report(
+            K::UnknownValue,
+            value.span(),
+            format!("unknown {kind_name} `{}` in {what}", show(s)),
+            format!("not a {kind_name}"),
+            help,
+        );
+        None
+    }
+
+    /// A non-empty list of tiers, duplicates dropped.
+    fn tiers(&mut self, value: &Value<'_>, what: &str) -> Option<Vec<Tier>> {
+        let example = "tiers = [\"critical\"]";
+        let items = self.array(value, what, example)?;
+        if items.is_empty() {
+            self.report(
+                K::EmptyList,
+                value.span(),
+                format!("{what} is empty"),
+                "applies to no tier",
+                "list the tiers it applies to, or remove `tiers` to apply it to every tier",
+            );
+            return None;
+        }
+        let mut out = Vec::new();
+        let mut ok = true;
+        for item in items.iter() {
+            match self.one_of(item, what, "tier", TIERS) {
+                Some(t) if !out.contains(&t) => out.push(t),
+                Some(_) => {}
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    // ----- the policy --------------------------------------------------------------------------------------------
+
+    fn root(&mut self, root: &DeTable<'_>, text: &str, path: &Path) -> Option<Parts> {
+        let top = 0..0;
+        let place = "the policy";
+        self.unknown_keys(root, ROOT_KEYS, "the top level of the policy");
+        let id = self
+            .required(
+                root,
+                "id",
+                top.clone(),
+                place,
+                "id = \"summarizer-production\"",
+            )
+            .and_then(|v| self.text(v, "`id`", "id = \"summarizer-production\""));
+        let environment = self
+            .required(
+                root,
+                "environment",
+                top.clone(),
+                place,
+                "environment = \"production\"",
+            )
+            .and_then(|v| self.text(v, "`environment`", "environment = \"production\""));
+        let issuer = self
+            .required(
+                root,
+                "issuer",
+                top.clone(),
+                place,
+                "issuer = \"gatepass:acme-ml\"",
+            )
+            .and_then(|v| self.text(v, "`issuer`", "issuer = \"gatepass:acme-ml\""));
+        let token = match root.get("token") {
+            None => Some(TokenSettings::default()),
+            Some(v) => self.token(v),
+        };
+        let tiers = match root.get("tiers") {
+            None => Some(TierRules::default()),
+            Some(v) => self.tier_rules(v),
+        };
+        let base = path.parent().unwrap_or(Path::new(""));
+        let (roles, role_names) = match root.get("roles") {
+            None => (Some(BTreeMap::new()), RoleIndex::new()),
+            Some(v) => self.roles(v, base),
+        };
+        let mut refs = Vec::new();
+        let (criteria, ids) = match root.get("criteria") {
+            None => {
+                self.report(
+                    K::NoCriteria,
+                    top,
+                    "the policy has no criteria",
+                    "no `[[criteria]]` in this file",
+                    "add at least one `[[criteria]]`: a policy without criteria would allow every release",
+                );
+                (None, BTreeSet::new())
+            }
+            Some(v) => self.criteria(v, &role_names, text, path, &mut refs),
+        };
+        let exceptions = match root.get("exceptions") {
+            None => Some(None),
+            Some(v) => self.exceptions(v, &role_names, &ids).map(Some),
+        };
+        Some(Parts {
+            id: id?,
+            environment: environment?,
+            issuer: issuer?,
+            token: token?,
+            tiers: tiers?,
+            roles: roles?,
+            criteria: criteria?,
+            exceptions: exceptions?,
+            evidence_refs: refs,
+        })
+    }
+
+    fn token(&mut self, value: &Value<'_>) -> Option<TokenSettings> {
+        let table = self.table(value, "`token`", "[token]")?;
+        self.unknown_keys(table, TOKEN_KEYS, "`[token]`");
+        let defaults = TokenSettings::default();
+        let ttl = match table.get("ttl") {
+            None => Some(defaults.ttl),
+            Some(v) => self.duration(v, "`token.ttl`", "ttl = \"15m\"").and_then(|ttl| {
+                if ttl > MAX_TOKEN_TTL {
+                    self.report(
+                        K::TtlTooLong,
+                        v.span(),
+                        format!(
+                            "`token.ttl` of {} exceeds the hard cap of 1h",
+                            DisplayDuration(ttl)
+                        ),
+                        "longer than 1h",
+                        "deploy tokens are short-lived by design: use at most \"1h\" (\"15m\" is typical)",
+                    );
+                    None
+                } else {
+                    Some(ttl)
+                }
+            }),
+        };
+        let exception_ttl = match table.get("exception_ttl") {
+            None => ttl.map(|ttl| ttl.min(defaults.exception_ttl)),
+            Some(v) => {
+                let what = "`token.exception_ttl`";
+                let exception_ttl = self.duration(v, what, "exception_ttl = \"10m\"")?;
+                if exception_ttl > MAX_TOKEN_TTL {
+                    self.report(
+                        K::TtlTooLong,
+                        v.span(),
+                        format!(
+                            "{what} of {} exceeds the hard cap of 1h",
+                            DisplayDuration(exception_ttl)
+                        ),
+                        "longer than 1h",
+                        "tokens minted under an exception live at most \"1h\": shorten it",
+                    );
+                    return None;
+                }
+                if let Some(ttl) = ttl.filter(|ttl| exception_ttl > *ttl) {
+                    self.report(
+                        K::TtlTooLong,
+                        v.span(),
+                        format!(
+                            "{what} of {} is longer than `token.ttl` of {}",
+                            DisplayDuration(exception_ttl),
+                            DisplayDuration(ttl)
+                        ),
+                        "longer than `ttl`",
+                        format!(
+                            "a token minted under an exception must not outlive a normal one: use at most \"{}\"",
+                            DisplayDuration(ttl)
+                        ),
+                    );
+                    return None;
+                }
+                Some(exception_ttl)
+            }
+        };
+        Some(TokenSettings {
+            ttl: ttl?,
+            exception_ttl: exception_ttl?,
+        })
+    }
+
+    fn tier_rules(&mut self, value: &Value<'_>) -> Option<TierRules> {
+        let table = self.table(value, "`tiers`", "[tiers]")?;
+        self.unknown_keys(table, TIERS_KEYS, "`[tiers]`");
+        let default = match table.get("default") {
+            None => Some(Tier::Standard),
+            Some(v) => self.one_of(v, "`tiers.default`", "tier", TIERS),
+        };
+        let mut by_change = BTreeMap::new();
+        let mut ok = true;
+        if let Some(v) = table.get("by_change") {
+            match self.table(
+                v,
+                "`tiers.by_change`",
+                "by_change = { model = \"critical\" }",
+            ) {
+                None => ok = false,
+                Some(map) => {
+                    for (key, tier) in map.iter() {
+                        let name: &str = key.get_ref();
+                        let change = CHANGES.iter().find(|(n, _)| *n == name).map(|(_, c)| *c);
+                        if change.is_none() {
+                            let names: Vec<&str> = CHANGES.iter().map(|(n, _)| *n).collect();
+                            let mut help = String::new();
+                            if let Some(close) = suggest(name, names.iter().copied()) {
+                                help.push_str(&format!("did you mean `{close}`? "));
+                            }
+                            help.push_str(&format!("change types are {}", list(&names)));
+                            self.report(
+                                K::UnknownValue,
+                                key.span(),
+                                format!(
+                                    "unknown change type `{}` in `tiers.by_change`",
+                                    show(name)
+                                ),
+                                "not a change type",
+                                help,
+                            );
+                        }
+                        let tier = self.one_of(tier, "`tiers.by_change`", "tier", TIERS);
+                        match (change, tier) {
+                            (Some(c), Some(t)) => {
+                                by_change.insert(c, t);
+                            }
+                            _ => ok = false,
+                        }
+                    }
+                }
+            }
+        }
+        Some(TierRules {
+            default: default?,
+            by_change: ok.then_some(by_change)?,
+        })
+    }
+
+    /// The roles, and every role name written (valid or not), so that later references to a broken role are not
+    /// reported a second time as unknown.
+    fn roles(
+        &mut self,
+        value: &Value<'_>,
+        base: &Path,
+    ) -> (Option<BTreeMap<String, Role>>, RoleIndex) {
+        let mut names = RoleIndex::new();
+        let Some(table) = self.table(value, "`roles`", "[roles]") else {
+            return (None, names);
+        };
+        let mut roles = BTreeMap::new();
+        let mut ok = true;
+        for (key, role_value) in table.iter() {
+            let name: &str = key.get_ref();
+            names.insert(name.to_owned(), None);
+            let place = format!("role `{}`", show(name));
+            if !is_name(name) {
+                self.report(
+                    K::BadValue,
+                    key.span(),
+                    format!("invalid role name `{}` in `[roles]`", show(name)),
+                    "not a valid name",
+                    NAME_HELP,
+                );
+                ok = false;
+            }
+            match self.role(role_value, &place, key.span(), base) {
+                Some(role) => {
+                    let capacity = if role.github.iter().any(|g| g.starts_with('@')) {
+                        None
+                    } else {
+                        Some(role.keys.len() + role.github.len())
+                    };
+                    names.insert(name.to_owned(), capacity);
+                    roles.insert(name.to_owned(), role);
+                }
+                None => ok = false,
+            }
+        }
+        (ok.then_some(roles), names)
+    }
+
+    fn role(
+        &mut self,
+        value: &Value<'_>,
+        place: &str,
+        name_span: Span,
+        base: &Path,
+    ) -> Option<Role> {
+        let example = "ml-lead = { keys = [\"keys/jrivera.jwk.json\"], github = [\"jrivera\"] }";
+        let table = self.table(value, place, example)?;
+        self.unknown_keys(table, ROLE_KEYS, place);
+        let mut ok = true;
+        let mut keys = Vec::new();
+        if let Some(v) = table.get("keys") {
+            let what = format!("`keys` of {place}");
+            match self.array(v, &what, "keys = [\"keys/jrivera.jwk.json\"]") {
+                None => ok = false,
+                Some(items) => {
+                    for item in items.iter() {
+                        match self.text(item, &what, "\"keys/jrivera.jwk.json\"") {
+                            Some(p) if !p.contains('\0') => keys.push(base.join(p)),
+                            Some(_) => {
+                                self.report(
+                                    K::BadValue,
+                                    item.span(),
+                                    format!("{what} holds a path with a NUL character"),
+                                    "not a path",
+                                    "write the key file's path relative to this policy file",
+                                );
+                                ok = false;
+                            }
+                            None => ok = false,
+                        }
+                    }
+                }
+            }
+        }
+        let mut github = Vec::new();
+        if let Some(v) = table.get("github") {
+            let what = format!("`github` of {place}");
+            match self.array(v, &what, "github = [\"jrivera\", \"@acme/compliance\"]") {
+                None => ok = false,
+                Some(items) => {
+                    for item in items.iter() {
+                        match self.string(item, &what, "\"jrivera\"") {
+                            Some(id) if is_github_identity(id) => github.push(id.to_owned()),
+                            Some(id) => {
+                                self.report(
+                                    K::BadValue,
+                                    item.span(),
+                                    format!("`{}` in {what} is not a GitHub login or team", show(id)),
+                                    "not a GitHub identity",
+                                    "write a login (`jrivera`) or a team as `@org/team-slug` (`@acme/compliance`)",
+                                );
+                                ok = false;
+                            }
+                            None => ok = false,
+                        }
+                    }
+                }
+            }
+        }
+        if ok && keys.is_empty() && github.is_empty() {
+            self.report(
+                K::RoleWithoutIdentity,
+                name_span,
+                format!("{place} has no approvers: neither `keys` nor `github` lists anyone"),
+                "nobody can approve in this role",
+                "list the approvers' public key files in `keys`, their GitHub logins or teams in `github`, or both",
+            );
+            return None;
+        }
+        ok.then_some(Role { keys, github })
+    }
+
+    /// The criteria, and every criterion id written (valid or not).
+    fn criteria(
+        &mut self,
+        value: &Value<'_>,
+        roles: &RoleIndex,
+        text: &str,
+        path: &Path,
+        refs: &mut Vec<EvidenceRef>,
+    ) -> (Option<Vec<Criterion>>, BTreeSet<String>) {
+        let mut ids = BTreeSet::new();
+        let items = match value.get_ref() {
+            DeValue::Array(items) => items,
+            _ => {
+                self.wrong_type(value, "`criteria`", "an array of tables", "[[criteria]]");
+                return (None, ids);
+            }
+        };
+        if items.is_empty() {
+            self.report(
+                K::NoCriteria,
+                value.span(),
+                "the policy has no criteria",
+                "empty",
+                "add at least one `[[criteria]]`: a policy without criteria would allow every release",
+            );
+            return (None, ids);
+        }
+        let mut first_seen: BTreeMap<String, usize> = BTreeMap::new();
+        let mut criteria = Vec::new();
+        let mut ok = true;
+        for (index, item) in items.iter().enumerate() {
+            let id_value = match item.get_ref() {
+                DeValue::Table(t) => t.get("id"),
+                _ => None,
+            };
+            if let Some(id_value) = id_value
+                && let DeValue::String(id) = id_value.get_ref()
+            {
+                ids.insert(id.to_string());
+                if let Some(&line) = first_seen.get(id.as_ref()) {
+                    self.report(
+                        K::DuplicateId,
+                        id_value.span(),
+                        format!("duplicate criterion id `{}`", show(id)),
+                        "used before",
+                        format!(
+                            "criterion ids must be unique (waivers and reports name them): `{}` is already the id of the criterion on line {line}",
+                            show(id)
+                        ),
+                    );
+                    ok = false;
+                } else {
+                    first_seen.insert(id.to_string(), line_col(text, item.span().start).0);
+                }
+            }
+            match self.criterion(item, index, roles, text, path, refs) {
+                Some(c) => criteria.push(c),
+                None => ok = false,
+            }
+        }
+        (ok.then_some(criteria), ids)
+    }
+
+    fn criterion(
+        &mut self,
+        value: &Value<'_>,
+        index: usize,
+        roles: &RoleIndex,
+        text: &str,
+        path: &Path,
+        refs: &mut Vec<EvidenceRef>,
+    ) -> Option<Criterion> {
+        let table = self.table(value, &format!("criterion #{}", index + 1), "[[criteria]]")?;
+        let span = value.span();
+        let place = match table.get("id").map(|v| v.get_ref()) {
+            Some(DeValue::String(id)) => format!("criterion `{}`", show(id)),
+            _ => format!("criterion #{}", index + 1),
+        };
+        self.unknown_keys(table, CRITERION_KEYS, &place);
+        let id = self
+            .required(
+                table,
+                "id",
+                span.clone(),
+                &place,
+                "id = \"hallucination-rate\"",
+            )
+            .and_then(|v| {
+                self.name(
+                    v,
+                    &format!("`id` of {place}"),
+                    "id = \"hallucination-rate\"",
+                )
+            });
+        let gate = self
+            .required(table, "gate", span.clone(), &place, "gate = \"technical\"")
+            .and_then(|v| self.one_of(v, &format!("`gate` of {place}"), "gate", GATES));
+        let tiers = match table.get("tiers") {
+            None => Some(None),
+            Some(v) => self.tiers(v, &format!("`tiers` of {place}")).map(Some),
+        };
+        let description = match table.get("description") {
+            None => Some(None),
+            Some(v) => self
+                .text(
+                    v,
+                    &format!("`description` of {place}"),
+                    "description = \"...\"",
+                )
+                .map(Some),
+        };
+
+        let mut checks: Vec<(&str, Span, &Value<'_>)> = table
+            .iter()
+            .filter(|(k, _)| CHECK_KEYS.contains(&k.get_ref().as_ref()))
+            .map(|(k, v)| (k.get_ref().as_ref(), k.span(), v))
+            .collect();
+        checks.sort_by_key(|(_, s, _)| s.start);
+        let mut kind = None;
+        match checks.as_slice() {
+            [] => self.report(
+                K::NoCheck,
+                span.clone(),
+                format!("{place} has nothing to check"),
+                "no check key in this criterion",
+                format!("add exactly one of {}", list(CHECK_KEYS)),
+            ),
+            [(name, _, v)] => {
+                let crit_id = id.clone().unwrap_or_default();
+                kind = self.check(
+                    name,
+                    v,
+                    &place,
+                    &crit_id,
+                    tiers.as_ref().and_then(|t| t.as_deref()),
+                    roles,
+                    refs,
+                );
+            }
+            [(first, _, _), rest @ ..] => {
+                for (name, key_span, _) in rest {
+                    self.report(
+                        K::SeveralChecks,
+                        key_span.clone(),
+                        format!("{place} has more than one check: `{first}` and `{name}`"),
+                        "second check",
+                        "a criterion checks exactly one thing: move this check into its own `[[criteria]]` with its own id",
+                    );
+                }
+            }
+        }
+
+        let is_approvals = checks
+            .first()
+            .is_some_and(|(name, _, _)| *name == "approvals");
+        let max_age = match table.get("max_age") {
+            None => Some(None),
+            Some(v) if is_approvals || checks.is_empty() => self
+                .duration(v, &format!("`max_age` of {place}"), "max_age = \"7d\"")
+                .map(Some),
+            Some(v) => {
+                let key_span = table
+                    .get_key_value("max_age")
+                    .map_or(v.span(), |(k, _)| k.span());
+                self.report(
+                    K::UnknownKey,
+                    key_span,
+                    format!("`max_age` in {place}, which is not an `approvals` criterion"),
+                    "only for `approvals`",
+                    "`max_age` limits the age of approvals: remove it, or move it to the criterion with `approvals`",
+                );
+                None
+            }
+        };
+        let kind = match (kind?, max_age?) {
+            (CriterionKind::Approvals { requirements, .. }, max_age) => CriterionKind::Approvals {
+                requirements,
+                max_age,
+            },
+            (other, _) => other,
+        };
+        let (line, col) = line_col(text, span.start);
+        Some(Criterion {
+            id: id?,
+            gate: gate?,
+            tiers: tiers?,
+            description: description?,
+            kind,
+            location: Location {
+                file: path.to_path_buf(),
+                line,
+                col,
+            },
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn check(
+        &mut self,
+        name: &str,
+        value: &Value<'_>,
+        place: &str,
+        criterion: &str,
+        tiers: Option<&[Tier]>,
+        roles: &RoleIndex,
+        refs: &mut Vec<EvidenceRef>,
+    ) -> Option<CriterionKind> {
+        let what = format!("`{name}` of {place}");
+        let mut evidence =
+            |c: &mut Self, table: &DeTable<'_>, key: &str, span: Span, example: &str| {
+                let v = c.required(table, key, span, &what, example)?;
+                let name = c.name(v, &format!("`{key}` of {what}"), example)?;
+                refs.push(EvidenceRef {
+                    name: name.clone(),
+                    criterion: criterion.to_owned(),
+                    span: v.span(),
+                });
+                Some(name)
+            };
+        let span = value.span();
+        match name {
+            "metric" => {
+                let example = "metric = { evidence = \"eval\", pointer = \"/hallucination_rate\", max = 0.05 }";
+                let t = self.table(value, &what, example)?;
+                self.unknown_keys(t, METRIC_KEYS, &what);
+                let ev = evidence(self, t, "evidence", span.clone(), "evidence = \"eval\"");
+                let pointer = self
+                    .required(t, "pointer", span.clone(), &what, "pointer = \"/hallucination_rate\"")
+                    .and_then(|v| {
+                        let p = self.string(v, &format!("`pointer` of {what}"), "pointer = \"/accuracy\"")?;
+                        match pointer_problem(p) {
+                            None => Some(p.to_owned()),
+                            Some(problem) => {
+                                self.report(
+                                    K::BadValue,
+                                    v.span(),
+                                    format!("`pointer` of {what} is not a JSON pointer: {problem}"),
+                                    "bad JSON pointer",
+                                    "write an RFC 6901 pointer such as \"/hallucination_rate\" or \"/categories/*/accuracy\" (`~0` is `~`, `~1` is `/`, a `*` segment matches every key or index)",
+                                );
+                                None
+                            }
+                        }
+                    });
+                let bound = |c: &mut Self, key: &str| match t.get(key) {
+                    None => Some(None),
+                    Some(v) => c
+                        .number(v, &format!("`{key}` of {what}"), &format!("{key} = 0.05"))
+                        .map(Some),
+                };
+                let min = bound(self, "min");
+                let max = bound(self, "max");
+                if let (Some(None), Some(None)) = (min, max) {
+                    self.report(
+                        K::MissingKey,
+                        span.clone(),
+                        format!("{what} has neither `min` nor `max`"),
+                        "no bound",
+                        "add `min`, `max` or both: a metric without bounds checks nothing",
+                    );
+                    return None;
+                }
+                if let (Some(Some(lo)), Some(Some(hi))) = (min, max)
+                    && lo > hi
+                {
+                    self.report(
+                        K::BadValue,
+                        span,
+                        format!("{what} has `min` {lo} above `max` {hi}"),
+                        "no value can pass",
+                        "swap them, or fix the one that is wrong",
+                    );
+                    return None;
+                }
+                Some(CriterionKind::Metric {
+                    evidence: ev?,
+                    pointer: pointer?,
+                    min: min?,
+                    max: max?,
+                })
+            }
+            "sarif" => {
+                let t = self.table(
+                    value,
+                    &what,
+                    "sarif = { evidence = \"adversarial\", fail_on = \"critical\" }",
+                )?;
+                self.unknown_keys(t, SARIF_KEYS, &what);
+                let ev = evidence(
+                    self,
+                    t,
+                    "evidence",
+                    span.clone(),
+                    "evidence = \"adversarial\"",
+                );
+                let fail_on = self
+                    .required(t, "fail_on", span, &what, "fail_on = \"critical\"")
+                    .and_then(|v| {
+                        self.one_of(v, &format!("`fail_on` of {what}"), "severity", SEVERITIES)
+                    });
+                Some(CriterionKind::Sarif {
+                    evidence: ev?,
+                    fail_on: fail_on?,
+                })
+            }
+            "junit" => {
+                let t = self.table(
+                    value,
+                    &what,
+                    "junit = { evidence = \"tests\", min_tests = 10 }",
+                )?;
+                self.unknown_keys(t, JUNIT_KEYS, &what);
+                let ev = evidence(self, t, "evidence", span, "evidence = \"tests\"");
+                let min_tests = match t.get("min_tests") {
+                    None => Some(1),
+                    Some(v) => self
+                        .count(v, &format!("`min_tests` of {what}"), "min_tests = 10")
+                        .map(u64::from),
+                };
+                Some(CriterionKind::Junit {
+                    evidence: ev?,
+                    min_tests: min_tests?,
+                })
+            }
+            "present" => {
+                let example = "present = [\"eval\", \"model_card\"]";
+                let items = self.array(value, &what, example)?;
+                if items.is_empty() {
+                    self.report(
+                        K::EmptyList,
+                        span,
+                        format!("{what} is empty"),
+                        "names no evidence",
+                        "list the evidence names that must be present: an empty list checks nothing",
+                    );
+                    return None;
+                }
+                let mut names = Vec::new();
+                let mut ok = true;
+                for item in items.iter() {
+                    match self.name(item, &what, example) {
+                        Some(n) => {
+                            refs.push(EvidenceRef {
+                                name: n.clone(),
+                                criterion: criterion.to_owned(),
+                                span: item.span(),
+                            });
+                            if !names.contains(&n) {
+                                names.push(n);
+                            }
+                        }
+                        None => ok = false,
+                    }
+                }
+                ok.then_some(CriterionKind::Present(names))
+            }
+            "contract" => {
+                let t = self.table(
+                    value,
+                    &what,
+                    "contract = { evidence = \"schema_prod\", expect = \"schema_eval\" }",
+                )?;
+                self.unknown_keys(t, CONTRACT_KEYS, &what);
+                let ev = evidence(
+                    self,
+                    t,
+                    "evidence",
+                    span.clone(),
+                    "evidence = \"schema_prod\"",
+                );
+                let expect = evidence(self, t, "expect", span.clone(), "expect = \"schema_eval\"");
+                if let (Some(a), Some(b)) = (&ev, &expect)
+                    && a == b
+                {
+                    self.report(
+                        K::BadValue,
+                        span,
+                        format!("{what} compares `{a}` with itself"),
+                        "always equal",
+                        "`evidence` is the file to check and `expect` the reference it must equal: name two different evidence files",
+                    );
+                    return None;
+                }
+                Some(CriterionKind::Contract {
+                    evidence: ev?,
+                    expect: expect?,
+                })
+            }
+            "window" => self.window(value, &what).map(CriterionKind::Window),
+            "approvals" => self
+                .approvals(value, &what, tiers, roles)
+                .map(|requirements| CriterionKind::Approvals {
+                    requirements,
+                    max_age: None,
+                }),
+            _ => None,
+        }
+    }
+
+    fn window(&mut self, value: &Value<'_>, what: &str) -> Option<Window> {
+        let example =
+            "window = { timezone = \"America/Chicago\", deny = [\"Fri 12:00-Mon 08:00\"] }";
+        let t = self.table(value, what, example)?;
+        self.unknown_keys(t, WINDOW_KEYS, what);
+        let tz = self
+            .required(t, "timezone", value.span(), what, "timezone = \"America/Chicago\"")
+            .and_then(|v| {
+                let name = self.string(v, &format!("`timezone` of {what}"), "timezone = \"UTC\"")?;
+                match parse_time_zone(name) {
+                    Ok(tz) => Some(tz),
+                    Err(_) => {
+                        let mut help = String::new();
+                        if let Some(close) = suggest_time_zone(name) {
+                            help.push_str(&format!("did you mean `{close}`? "));
+                        }
+                        help.push_str("use an IANA time zone name such as `America/Chicago`, `Europe/Berlin` or `UTC`");
+                        self.report(
+                            K::BadTimeZone,
+                            v.span(),
+                            format!("unknown time zone `{}` in {what}", show(name)),
+                            "not in the time zone database",
+                            help,
+                        );
+                        None
+                    }
+                }
+            });
+        let mut ok = true;
+        let mut deny = Vec::new();
+        let deny_span = t.get("deny").map(|v| v.span());
+        if let Some(v) = t.get("deny") {
+            let what = format!("`deny` of {what}");
+            match self.array(v, &what, "deny = [\"Fri 12:00-Mon 08:00\"]") {
+                None => ok = false,
+                Some(items) => {
+                    for item in items.iter() {
+                        let Some(text) = self.string(item, &what, "\"Fri 12:00-Mon 08:00\"") else {
+                            ok = false;
+                            continue;
+                        };
+                        match DenyRange::parse(text) {
+                            Ok(range) => deny.push(range),
+                            Err(reason) => {
+                                self.report(
+                                    K::BadWindow,
+                                    item.span(),
+                                    format!("bad deny range `{}` in {what}: {reason}", show(text)),
+                                    "bad range",
+                                    "write `<Day> HH:MM-<Day> HH:MM` (`Fri 12:00-Mon 08:00`) or `daily HH:MM-HH:MM` (`daily 22:00-06:00`); days are Mon..Sun, the end is exclusive and may be 24:00",
+                                );
+                                ok = false;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut holidays = Vec::new();
+        if let Some(v) = t.get("holidays") {
+            let what = format!("`holidays` of {what}");
+            match self.array(v, &what, "holidays = [\"2026-12-25\"]") {
+                None => ok = false,
+                Some(items) => {
+                    for item in items.iter() {
+                        let parsed = match item.get_ref() {
+                            DeValue::String(s) => {
+                                parse_holiday(s).ok().ok_or_else(|| s.to_string())
+                            }
+                            DeValue::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => {
+                                parse_holiday(&dt.to_string())
+                                    .ok()
+                                    .ok_or_else(|| dt.to_string())
+                            }
+                            DeValue::Datetime(dt) => Err(dt.to_string()),
+                            _ => {
+                                self.wrong_type(item, &what, "a date", "\"2026-12-25\"");
+                                ok = false;
+                                continue;
+                            }
+                        };
+                        match parsed {
+                            Ok(date) => holidays.push(date),
+                            Err(text) => {
+                                self.report(
+                                    K::BadWindow,
+                                    item.span(),
+                                    format!("bad holiday `{}` in {what}", show(&text)),
+                                    "not a calendar date",
+                                    "write the whole day as a date, `YYYY-MM-DD` (`\"2026-12-25\"`)",
+                                );
+                                ok = false;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if !ok {
+            return None;
+        }
+        match Window::from_parts(tz?, deny, holidays) {
+            Ok(window) => Some(window),
+            Err(WindowError::NeverOpen) => {
+                self.report(
+                    K::BadWindow,
+                    deny_span.unwrap_or(value.span()),
+                    format!("the deny ranges of {what} cover the whole week"),
+                    "never open",
+                    "a window that never opens blocks every deploy: leave some time of the week open",
+                );
+                None
+            }
+            Err(_) => {
+                self.report(
+                    K::BadWindow,
+                    value.span(),
+                    format!("{what} denies nothing"),
+                    "no `deny` ranges and no `holidays`",
+                    "add `deny` ranges, `holidays`, or both; or remove the criterion",
+                );
+                None
+            }
+        }
+    }
+
+    fn approvals(
+        &mut self,
+        value: &Value<'_>,
+        what: &str,
+        criterion_tiers: Option<&[Tier]>,
+        roles: &RoleIndex,
+    ) -> Option<Vec<ApprovalRequirement>> {
+        let example = "approvals = [{ role = \"ml-lead\", count = 1 }]";
+        let items = self.array(value, what, example)?;
+        if items.is_empty() {
+            self.report(
+                K::EmptyList,
+                value.span(),
+                format!("{what} is empty"),
+                "requires nobody",
+                "list at least one `{ role = \"...\", count = 1 }`: an empty approval list is a configuration error, never a pass",
+            );
+            return None;
+        }
+        let mut requirements = Vec::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let place = format!("requirement #{} of {what}", i + 1);
+            let Some(t) = self.table(item, &place, "{ role = \"ml-lead\", count = 1 }") else {
+                ok = false;
+                continue;
+            };
+            self.unknown_keys(t, REQUIREMENT_KEYS, &place);
+            let role = self
+                .required(t, "role", item.span(), &place, "role = \"ml-lead\"")
+                .and_then(|v| self.role_ref(v, &place, roles));
+            let count = match t.get("count") {
+                None => Some(1),
+                Some(v) => self.count(v, &format!("`count` of {place}"), "count = 1"),
+            };
+            if let (Some(role), Some(count)) = (&role, count) {
+                self.reachable(
+                    count,
+                    t.get("count").map_or(item.span(), |v| v.span()),
+                    role,
+                    roles,
+                    &place,
+                );
+            }
+            let tiers = match t.get("tiers") {
+                None => Some(None),
+                Some(v) => self.tiers(v, &format!("`tiers` of {place}")).map(Some),
+            };
+            if let (Some(Some(req_tiers)), Some(crit_tiers)) = (&tiers, criterion_tiers)
+                && !req_tiers.iter().any(|t| crit_tiers.contains(t))
+            {
+                self.report(
+                    K::BadValue,
+                    t.get("tiers").map_or(item.span(), |v| v.span()),
+                    format!(
+                        "{place} never applies: the criterion only applies to {}",
+                        tier_list(crit_tiers)
+                    ),
+                    "no tier in common with the criterion",
+                    "make the requirement's `tiers` overlap the criterion's `tiers`, or remove it",
+                );
+                ok = false;
+            }
+            match (role, count, tiers) {
+                (Some(role), Some(count), Some(tiers)) => {
+                    requirements.push(ApprovalRequirement { role, count, tiers })
+                }
+                _ => ok = false,
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let all = [Tier::Low, Tier::Standard, Tier::Critical];
+        let applicable = criterion_tiers.unwrap_or(&all);
+        let uncovered: Vec<Tier> = applicable
+            .iter()
+            .copied()
+            .filter(|tier| !requirements.iter().any(|r| r.applies_to(*tier)))
+            .collect();
+        if !uncovered.is_empty() {
+            self.report(
+                K::NoApprovalForTier,
+                value.span(),
+                format!("{what} requires no approval for {}", tier_list(&uncovered)),
+                "every requirement is limited to other tiers",
+                "an approvals criterion that requires nobody would pass unchecked: add a requirement without `tiers`, or give the criterion `tiers` that leave these out",
+            );
+            return None;
+        }
+        Some(requirements)
+    }
+
+    /// Reports a quorum larger than the role's identities: it could never be met, and every deploy would be denied.
+    fn reachable(&mut self, count: u32, span: Span, role: &str, roles: &RoleIndex, place: &str) {
+        let Some(Some(capacity)) = roles.get(role) else {
+            return;
+        };
+        if usize::try_from(count).is_ok_and(|c| c > *capacity) {
+            self.report(
+                K::UnreachableCount,
+                span,
+                format!(
+                    "{place} needs {count} approvers in role `{role}`, which lists only {capacity}"
+                ),
+                "can never be met",
+                format!(
+                    "lower the count, or add approvers' keys or GitHub identities to role `{role}`"
+                ),
+            );
+        }
+    }
+
+    fn role_ref(&mut self, value: &Value<'_>, place: &str, roles: &RoleIndex) -> Option<String> {
+        let name = self.string(value, &format!("`role` of {place}"), "role = \"ml-lead\"")?;
+        if roles.contains_key(name) {
+            return Some(name.to_owned());
+        }
+        let mut help = String::new();
+        if let Some(close) = suggest(name, roles.keys().map(String::as_str)) {
+            help.push_str(&format!("did you mean `{close}`? "));
+        }
+        if roles.is_empty() {
+            help.push_str("define it under `[roles]`: the policy defines no roles yet");
+        } else {
+            let names: Vec<&str> = roles.keys().map(String::as_str).collect();
+            help.push_str(&format!(
+                "define it under `[roles]`, or use one of {}",
+                list(&names)
+            ));
+        }
+        self.report(
+            K::UnknownRole,
+            value.span(),
+            format!("unknown role `{}` in {place}", show(name)),
+            "not defined in `[roles]`",
+            help,
+        );
+        None
+    }
+
+    fn exceptions(
+        &mut self,
+        value: &Value<'_>,
+        roles: &RoleIndex,
+        criteria: &BTreeSet<String>,
+    ) -> Option<ExceptionPolicy> {
+        let place = "`[exceptions]`";
+        let table = self.table(value, "`exceptions`", "[exceptions]")?;
+        self.unknown_keys(table, EXCEPTIONS_KEYS, place);
+        let example = "approvers = { role = \"release-manager\", count = 2 }";
+        let approvers = self
+            .required(table, "approvers", value.span(), place, example)
+            .and_then(|v| {
+                let what = "`exceptions.approvers`";
+                let t = self.table(v, what, example)?;
+                self.unknown_keys(t, QUORUM_KEYS, what);
+                let role = self
+                    .required(t, "role", v.span(), what, "role = \"release-manager\"")
+                    .and_then(|r| self.role_ref(r, what, roles));
+                let count = match t.get("count") {
+                    None => Some(1),
+                    Some(c) => self.count(c, "`count` of `exceptions.approvers`", "count = 2"),
+                };
+                if let (Some(role), Some(count)) = (&role, count) {
+                    self.reachable(
+                        count,
+                        t.get("count").map_or(v.span(), |c| c.span()),
+                        role,
+                        roles,
+                        what,
+                    );
+                }
+                Some(ApproverQuorum {
+                    role: role?,
+                    count: count?,
+                })
+            });
+        let max_ttl = self
+            .required(table, "max_ttl", value.span(), place, "max_ttl = \"4h\"")
+            .and_then(|v| self.duration(v, "`exceptions.max_ttl`", "max_ttl = \"4h\""));
+        let mut non_waivable = Vec::new();
+        let mut ok = true;
+        if let Some(v) = table.get("non_waivable") {
+            let what = "`exceptions.non_waivable`";
+            match self.array(v, what, "non_waivable = [\"sign-off\"]") {
+                None => ok = false,
+                Some(items) => {
+                    for item in items.iter() {
+                        let Some(id) = self.string(item, what, "\"sign-off\"") else {
+                            ok = false;
+                            continue;
+                        };
+                        if criteria.contains(id) {
+                            if !non_waivable.iter().any(|n| n == id) {
+                                non_waivable.push(id.to_owned());
+                            }
+                            continue;
+                        }
+                        let mut help = String::new();
+                        if let Some(close) = suggest(id, criteria.iter().map(String::as_str)) {
+                            help.push_str(&format!("did you mean `{close}`? "));
+                        }
+                        help.push_str("`non_waivable` lists ids of `[[criteria]]` in this policy");
+                        self.report(
+                            K::UnknownCriterion,
+                            item.span(),
+                            format!("unknown criterion `{}` in {what}", show(id)),
+                            "no criterion has this id",
+                            help,
+                        );
+                        ok = false;
+                    }
+                }
+            }
+        }
+        Some(ExceptionPolicy {
+            approvers: approvers?,
+            max_ttl: max_ttl?,
+            non_waivable: ok.then_some(non_waivable)?,
+        })
+    }
+}
+
+// ----- helpers ---------------------------------------------------------------------------------------------------
+
+fn type_name(v: &DeValue<'_>) -> &'static str {
+    match v {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date-time",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+/// Criterion ids, role names and evidence names: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}`.
+fn is_name(s: &str) -> bool {
+    let mut bytes = s.bytes();
+    let first_ok = bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+    first_ok
+        && s.len() <= 64
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+/// A GitHub login (`jrivera`) or team (`@acme/compliance`).
+fn is_github_identity(s: &str) -> bool {
+    fn login(s: &str) -> bool {
+        !s.is_empty()
+            && s.len() <= 39
+            && !s.starts_with('-')
+            && !s.ends_with('-')
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    }
+    match s.strip_prefix('@') {
+        None => login(s),
+        Some(team) => team.split_once('/').is_some_and(|(org, slug)| {
+            login(org)
+                && !slug.is_empty()
+                && slug.len() <= 100
+                && slug
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        }),
+    }
+}
+
+/// Why `p` is not an RFC 6901 JSON pointer (with `*` segments allowed), if it is not.
+fn pointer_problem(p: &str) -> Option<&'static str> {
+    if p.is_empty() {
+        return None;
+    }
+    if !p.starts_with('/') {
+        return Some("it must be empty or start with `/`");
+    }
+    let mut chars = p.chars();
+    while let Some(c) = chars.next() {
+        if c == '~' && !matches!(chars.next(), Some('0' | '1')) {
+            return Some("`~` must be followed by `0` or `1`");
+        }
+    }
+    None
+}
+
+fn tier_list(tiers: &[Tier]) -> String {
+    let names: Vec<String> = tiers.iter().map(|t| format!("`{t}`")).collect();
+    match names.len() {
+        1 => format!("tier {}", names.join("")),
+        _ => format!("tiers {}", names.join(", ")),
+    }
+}
+
+fn list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// User text shown in a message: control characters escaped, at most 60 characters.
+fn show(s: &str) -> String {
+    let mut out: String = s.chars().take(60).flat_map(char::escape_debug).collect();
+    if s.chars().nth(60).is_some() {
+        out.push('…');
+    }
+    out.replace('`', "'")
+}
+
+/// The candidate closest to `word`, if it is close enough to be a likely typo.
+fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    if word.chars().count() > 64 {
+        return None;
+    }
+    let limit = (word.chars().count() / 3).clamp(1, 3);
+    let word = word.to_lowercase();
+    let candidates: Vec<&str> = candidates.collect();
+    let close = candidates
+        .iter()
+        .map(|c| (edit_distance(&word, &c.to_lowercase()), *c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c);
+    // `maximum` for `max`, `tier` for `tiers`: one is a prefix of the other.
+    close.or_else(|| {
+        candidates
+            .iter()
+            .filter(|c| {
+                let c = c.to_lowercase();
+                c.len() >= 3 && (word.starts_with(&c) || c.starts_with(&word)) && word.len() >= 3
+            })
+            .max_by_key(|c| c.len())
+            .copied()
+    })
+}
+
+fn suggest_time_zone(name: &str) -> Option<String> {
+    if name.chars().count() > 64 {
+        return None;
+    }
+    let limit = (name.chars().count() / 4).clamp(1, 3);
+    let lower = name.to_lowercase();
+    jiff::tz::db()
+        .available()
+        .map(|n| (edit_distance(&lower, &n.as_str().to_lowercase()), n))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n.as_str().to_owned())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                diagonal
+            } else {
+                1 + diagonal.min(above).min(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_identities() {
+        for ok in ["eval", "model_card", "schema-prod", "v1.2", "_x", "A9"] {
+            assert!(is_name(ok), "{ok}");
+        }
+        for bad in ["", "-x", ".x", "a b", "é", "a/b", &"x".repeat(65)] {
+            assert!(!is_name(bad), "{bad}");
+        }
+        for ok in [
+            "jrivera",
+            "j-rivera",
+            "@acme/compliance",
+            "@acme/ml_leads.v2",
+        ] {
+            assert!(is_github_identity(ok), "{ok}");
+        }
+        for bad in [
+            "", "-j", "j-", "j r", "@acme", "@acme/", "@/team", "@ac me/x", "a@b",
+        ] {
+            assert!(!is_github_identity(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn pointers() {
+        for ok in ["", "/", "/a", "/categories/*/accuracy", "/a~0b/~1c", "/0"] {
+            assert_eq!(pointer_problem(ok), None, "{ok}");
+        }
+        for bad in ["a", "a/b", "/a~", "/a~2", "*"] {
+            assert!(pointer_problem(bad).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn suggestions_catch_typos_only() {
+        assert_eq!(suggest("tll", TOKEN_KEYS.iter().copied()), Some("ttl"));
+        assert_eq!(
+            suggest("critcal", TIERS.iter().map(|(n, _)| *n)),
+            Some("critical")
+        );
+        assert_eq!(suggest("zzzzzz", TIERS.iter().map(|(n, _)| *n)), None);
+        assert_eq!(suggest("maximum", METRIC_KEYS.iter().copied()), Some("max"));
+        assert_eq!(suggest("ev", METRIC_KEYS.iter().copied()), None);
+        assert_eq!(
+            suggest_time_zone("America/Chicgo").as_deref(),
+            Some("America/Chicago")
+        );
+    }
+}

@@ -1,0 +1,170 @@
+//! `policy.toml`: the rules for one environment.
+//!
+//! [`Policy::load`] reads, parses and validates a policy file; [`Policy::from_str_at`] does the same for text already
+//! in memory. Validation is a second pass over the spanned TOML tree that collects *every* problem, each with
+//! `file:line:col` and the offending text underlined, into [`PolicyError::Invalid`]. The format is documented in
+//! `docs/policy.md`.
+//!
+//! The policy does not know a release's evidence: after loading the release, call
+//! [`Policy::check_evidence_names`] to report criteria naming evidence the release does not provide, in the same
+//! format.
+
+mod cfg;
+mod diags;
+pub mod duration;
+mod model;
+pub mod window;
+
+use std::collections::BTreeSet;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use diags::{Diagnostic, DiagnosticKind};
+pub use duration::{DurationError, parse_duration};
+pub use model::{
+    ApprovalRequirement, ApproverQuorum, Criterion, CriterionKind, ExceptionPolicy, Location,
+    MAX_TOKEN_TTL, Policy, Role, TierRules, TokenSettings,
+};
+pub use window::{ClosedBy, DenyRange, Window, WindowError, WindowStatus};
+
+use crate::hash::Sha256Digest;
+use diags::{Problem, count_problems, render};
+
+/// A policy that could not be loaded. Either way the gate cannot decide (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// The policy file could not be read.
+    #[error("cannot read the policy file {}: {source}", path.display())]
+    Read {
+        /// The policy file.
+        path: PathBuf,
+        /// Why it could not be read.
+        #[source]
+        source: io::Error,
+    },
+    /// The policy file is not a valid policy. `Display` shows every problem, rendered, then the count.
+    #[error("{rendered}{} in {}", count_problems(diagnostics.len()), path.display())]
+    Invalid {
+        /// The policy file.
+        path: PathBuf,
+        /// Every problem found, in file order.
+        diagnostics: Vec<Diagnostic>,
+        /// The diagnostics rendered for people: each with `file:line:col`, the source line and the offending text
+        /// underlined, and a help line.
+        rendered: String,
+    },
+}
+
+impl PolicyError {
+    /// The problems found, empty for [`PolicyError::Read`].
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match self {
+            Self::Invalid { diagnostics, .. } => diagnostics,
+            Self::Read { .. } => &[],
+        }
+    }
+}
+
+fn invalid(path: &Path, source: &str, problems: Vec<Problem>) -> PolicyError {
+    let diagnostics: Vec<Diagnostic> = problems.into_iter().map(|p| p.locate(source)).collect();
+    let rendered = render(path, source, &diagnostics);
+    PolicyError::Invalid {
+        path: path.to_path_buf(),
+        diagnostics,
+        rendered,
+    }
+}
+
+impl Policy {
+    /// Reads, parses and validates the policy file at `path`. Key files named in `[roles]` are resolved relative to
+    /// the file's directory but not read.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, PolicyError> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| PolicyError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        match std::str::from_utf8(&bytes) {
+            Ok(text) => Self::parse(text, path, Sha256Digest::of(&bytes)),
+            Err(e) => {
+                let lossy = String::from_utf8_lossy(&bytes);
+                let at = e.valid_up_to();
+                let problem = Problem {
+                    kind: DiagnosticKind::NotUtf8,
+                    span: at..at,
+                    message: "the policy file is not valid UTF-8".to_owned(),
+                    label: "invalid byte here".to_owned(),
+                    help: "save the policy as UTF-8 text".to_owned(),
+                };
+                Err(invalid(path, &lossy, vec![problem]))
+            }
+        }
+    }
+
+    /// Parses and validates policy `text` as if read from `path` (used for diagnostics and to resolve key files).
+    /// The digest is that of `text`'s bytes.
+    pub fn from_str_at(text: &str, path: impl AsRef<Path>) -> Result<Self, PolicyError> {
+        Self::parse(text, path.as_ref(), Sha256Digest::of(text.as_bytes()))
+    }
+
+    fn parse(text: &str, path: &Path, digest: Sha256Digest) -> Result<Self, PolicyError> {
+        let parts = cfg::walk(text, path).map_err(|problems| invalid(path, text, problems))?;
+        Ok(Self {
+            id: parts.id,
+            environment: parts.environment,
+            issuer: parts.issuer,
+            token: parts.token,
+            tiers: parts.tiers,
+            roles: parts.roles,
+            criteria: parts.criteria,
+            exceptions: parts.exceptions,
+            digest,
+            path: path.to_path_buf(),
+            source: Arc::from(text),
+            evidence_refs: parts.evidence_refs,
+        })
+    }
+
+    /// Reports every place a criterion names evidence that is not in `available` (the release's evidence names),
+    /// as [`PolicyError::Invalid`] with [`DiagnosticKind::UnknownEvidence`] diagnostics pointing into the policy.
+    pub fn check_evidence_names<'a>(
+        &self,
+        available: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), PolicyError> {
+        let available: BTreeSet<&str> = available.into_iter().collect();
+        let known: Vec<&str> = available.iter().copied().collect();
+        let problems: Vec<Problem> = self
+            .evidence_refs
+            .iter()
+            .filter(|r| !available.contains(r.name.as_str()))
+            .map(|r| {
+                let listed = if known.is_empty() {
+                    "the release provides no evidence".to_owned()
+                } else {
+                    let names: Vec<String> = known.iter().map(|n| format!("`{n}`")).collect();
+                    format!("the release provides {}", names.join(", "))
+                };
+                Problem {
+                    kind: DiagnosticKind::UnknownEvidence,
+                    span: r.span.clone(),
+                    message: format!(
+                        "criterion `{}` needs evidence `{}`, which the release does not provide",
+                        r.criterion, r.name
+                    ),
+                    label: "not in the release's `[evidence]`".to_owned(),
+                    help: format!(
+                        "add `{}` to the release's `[evidence]`, or fix the name here; {listed}",
+                        r.name
+                    ),
+                }
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(invalid(&self.path, &self.source, problems))
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! The validated policy: what `policy.toml` says, as types that the evaluators take as plain values.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::hash::Sha256Digest;
+use crate::model::{ChangeType, Gate, Severity, Tier};
+
+use super::window::Window;
+
+/// The hard cap on a deploy token's lifetime: `[token].ttl` and `[token].exception_ttl` may not exceed it.
+pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(3600);
+
+/// A loaded and validated policy for one environment.
+///
+/// Obtained from [`Policy::load`](crate::policy::Policy::load) or
+/// [`Policy::from_str_at`](crate::policy::Policy::from_str_at); every value in it has passed validation.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// The policy's id (`id`), recorded in tokens and the audit log.
+    pub id: String,
+    /// The environment this policy guards (`environment`); becomes the token's `aud`.
+    pub environment: String,
+    /// The token issuer (`issuer`); becomes the token's `iss`.
+    pub issuer: String,
+    /// Token lifetimes (`[token]`).
+    pub token: TokenSettings,
+    /// How a release's risk tier is chosen (`[tiers]`).
+    pub tiers: TierRules,
+    /// Who may approve as what (`[roles]`), by role name.
+    pub roles: BTreeMap<String, Role>,
+    /// The criteria (`[[criteria]]`), in policy order.
+    pub criteria: Vec<Criterion>,
+    /// Break-glass rules (`[exceptions]`); `None` means no exception can ever be honoured.
+    pub exceptions: Option<ExceptionPolicy>,
+    /// SHA-256 of the policy file's bytes, recorded in tokens and the audit log.
+    pub digest: Sha256Digest,
+    /// The policy file, as given to the loader.
+    pub path: PathBuf,
+    /// The policy text, kept to point diagnostics raised after loading at the right place.
+    pub(crate) source: Arc<str>,
+    /// Every evidence name a criterion refers to, with where it is written.
+    pub(crate) evidence_refs: Vec<EvidenceRef>,
+}
+
+/// An evidence name as written in a criterion.
+#[derive(Debug, Clone)]
+pub(crate) struct EvidenceRef {
+    pub(crate) name: String,
+    pub(crate) criterion: String,
+    pub(crate) span: Range<usize>,
+}
+
+/// Lifetimes of minted tokens (`[token]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenSettings {
+    /// Lifetime of a normal deploy token (`ttl`, default `15m`, at most [`MAX_TOKEN_TTL`]).
+    pub ttl: Duration,
+    /// Lifetime of a token minted under an exception (`exception_ttl`, default the smaller of `10m` and `ttl`, at
+    /// most `ttl`).
+    pub exception_ttl: Duration,
+}
+
+impl Default for TokenSettings {
+    fn default() -> Self {
+        Self {
+            ttl: Duration::from_secs(15 * 60),
+            exception_ttl: Duration::from_secs(10 * 60),
+        }
+    }
+}
+
+/// How a release's risk tier is chosen (`[tiers]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TierRules {
+    /// The tier of a change type `by_change` does not name (`default`, default `standard`).
+    pub default: Tier,
+    /// Tier by change type (`by_change`).
+    pub by_change: BTreeMap<ChangeType, Tier>,
+}
+
+impl Default for TierRules {
+    fn default() -> Self {
+        Self {
+            default: Tier::Standard,
+            by_change: BTreeMap::new(),
+        }
+    }
+}
+
+/// One approver role (`[roles.<name>]`): the identities that may approve in it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Role {
+    /// Public key files of the role's approvers (`keys`), resolved relative to the policy file's directory. Not read
+    /// at load time.
+    pub keys: Vec<PathBuf>,
+    /// GitHub identities (`github`): logins (`jrivera`) or teams (`@acme/compliance`).
+    pub github: Vec<String>,
+}
+
+/// One criterion (`[[criteria]]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Criterion {
+    /// Unique id (`id`), used in reports, waivers and `non_waivable`.
+    pub id: String,
+    /// The gate the criterion belongs to (`gate`).
+    pub gate: Gate,
+    /// The tiers it applies to (`tiers`); `None` means every tier.
+    pub tiers: Option<Vec<Tier>>,
+    /// Free text shown next to the criterion in reports (`description`, an extension).
+    pub description: Option<String>,
+    /// What it checks.
+    pub kind: CriterionKind,
+    /// Where the criterion's table starts in the policy file, for annotations.
+    pub location: Location,
+}
+
+/// What a criterion checks: exactly one kind key per criterion.
+///
+/// Deliberately exhaustive: a new kind must make every evaluator's `match` fail to compile rather than fall through.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CriterionKind {
+    /// `metric`: numbers in a JSON evidence file within bounds.
+    Metric {
+        /// The JSON evidence file.
+        evidence: String,
+        /// An RFC 6901 JSON pointer in which a segment may be `*` (every key or index).
+        pointer: String,
+        /// Every selected value must be at least this.
+        min: Option<f64>,
+        /// Every selected value must be at most this.
+        max: Option<f64>,
+    },
+    /// `sarif`: no open SARIF result at or above a severity.
+    Sarif {
+        /// The SARIF evidence file.
+        evidence: String,
+        /// Open results at or above this severity fail the criterion.
+        fail_on: Severity,
+    },
+    /// `junit`: a JUnit XML report with no failures or errors and enough tests.
+    Junit {
+        /// The JUnit evidence file.
+        evidence: String,
+        /// The fewest tests the report must hold (default 1).
+        min_tests: u64,
+    },
+    /// `present`: the named evidence files exist and are non-empty.
+    Present(Vec<String>),
+    /// `contract`: two JSON evidence files must be equal.
+    Contract {
+        /// The file that must match (for example the schema production feeds).
+        evidence: String,
+        /// The reference it must equal (for example the schema the model was evaluated with).
+        expect: String,
+    },
+    /// `window`: deploys denied in given periods.
+    Window(Window),
+    /// `approvals`: sign-offs by role.
+    Approvals {
+        /// Every applicable requirement must be met. Never empty, and for every tier the criterion applies to at
+        /// least one requirement applies.
+        requirements: Vec<ApprovalRequirement>,
+        /// Approvals older than this do not count (`max_age` at criterion level); `None` means no age limit.
+        max_age: Option<Duration>,
+    },
+}
+
+impl CriterionKind {
+    /// The policy key naming this kind (`metric`, `sarif`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Metric { .. } => "metric",
+            Self::Sarif { .. } => "sarif",
+            Self::Junit { .. } => "junit",
+            Self::Present(_) => "present",
+            Self::Contract { .. } => "contract",
+            Self::Window(_) => "window",
+            Self::Approvals { .. } => "approvals",
+        }
+    }
+
+    /// The evidence names this kind reads, in the order written.
+    pub fn evidence_names(&self) -> Vec<&str> {
+        match self {
+            Self::Metric { evidence, .. }
+            | Self::Sarif { evidence, .. }
+            | Self::Junit { evidence, .. } => vec![evidence.as_str()],
+            Self::Present(names) => names.iter().map(String::as_str).collect(),
+            Self::Contract { evidence, expect } => vec![evidence.as_str(), expect.as_str()],
+            Self::Window(_) | Self::Approvals { .. } => Vec::new(),
+        }
+    }
+}
+
+/// One line of an `approvals` list: so many distinct approvers in a role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalRequirement {
+    /// The role (a key of `[roles]`).
+    pub role: String,
+    /// How many distinct approvers of the role are needed (at least 1).
+    pub count: u32,
+    /// The tiers this requirement applies to; `None` means every tier the criterion applies to.
+    pub tiers: Option<Vec<Tier>>,
+}
+
+impl ApprovalRequirement {
+    /// Whether this requirement applies to a release of `tier`.
+    pub fn applies_to(&self, tier: Tier) -> bool {
+        self.tiers
+            .as_ref()
+            .is_none_or(|tiers| tiers.contains(&tier))
+    }
+}
+
+/// Break-glass rules (`[exceptions]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExceptionPolicy {
+    /// Who must sign an exception, and how many distinct signers (`approvers`).
+    pub approvers: ApproverQuorum,
+    /// The longest validity an exception record may have (`max_ttl`).
+    pub max_ttl: Duration,
+    /// Criterion ids no exception can waive (`non_waivable`).
+    pub non_waivable: Vec<String>,
+}
+
+impl ExceptionPolicy {
+    /// Whether an exception may waive criterion `id`.
+    pub fn is_waivable(&self, id: &str) -> bool {
+        !self.non_waivable.iter().any(|n| n == id)
+    }
+}
+
+/// A role and a number of distinct approvers in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApproverQuorum {
+    /// The role (a key of `[roles]`).
+    pub role: String,
+    /// How many distinct approvers (at least 1).
+    pub count: u32,
+}
+
+/// A place in a policy file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The policy file, as given to the loader.
+    pub file: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub col: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.line, self.col)
+    }
+}
+
+impl Criterion {
+    /// Whether this criterion applies to a release of `tier`.
+    pub fn applies_to(&self, tier: Tier) -> bool {
+        self.tiers
+            .as_ref()
+            .is_none_or(|tiers| tiers.contains(&tier))
+    }
+}
+
+impl Policy {
+    /// The risk tier of a release of change type `change`, optionally carrying an explicit tier from its manifest.
+    ///
+    /// The policy derives a tier from `by_change` (or `default`). An explicit tier can raise it, never lower it: the
+    /// policy, not the release author, sets the floor.
+    pub fn tier_for(&self, change: ChangeType, explicit: Option<Tier>) -> Tier {
+        let derived = self
+            .tiers
+            .by_change
+            .get(&change)
+            .copied()
+            .unwrap_or(self.tiers.default);
+        explicit.map_or(derived, |tier| tier.max(derived))
+    }
+
+    /// The criteria that apply to a release of `tier`, in policy order.
+    pub fn criteria_for(&self, tier: Tier) -> impl Iterator<Item = &Criterion> {
+        self.criteria.iter().filter(move |c| c.applies_to(tier))
+    }
+
+    /// The criterion with this id.
+    pub fn criterion(&self, id: &str) -> Option<&Criterion> {
+        self.criteria.iter().find(|c| c.id == id)
+    }
+
+    /// Every evidence name the criteria refer to. The policy cannot know a release's evidence; check these against
+    /// it with [`Policy::check_evidence_names`].
+    pub fn evidence_names(&self) -> BTreeSet<&str> {
+        self.criteria
+            .iter()
+            .flat_map(|c| c.kind.evidence_names())
+            .collect()
+    }
+}
