@@ -1,6 +1,7 @@
 //! gatepass: a deployment gate for AI systems.
 #![forbid(unsafe_code)]
 
+pub mod approval;
 pub mod evidence;
 pub mod hash;
 pub mod model;

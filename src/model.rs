@@ -113,9 +113,9 @@ impl fmt::Display for Gate {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
-    /// Informational (SARIF `note`, or `security-severity` 0).
+    /// Informational (SARIF level `none`, or `security-severity` 0).
     None,
-    /// `security-severity` above 0 and below 4.0.
+    /// `security-severity` above 0 and below 4.0, or SARIF `note`.
     Low,
     /// `security-severity` 4.0 to below 7.0, or SARIF `warning`.
     Medium,
