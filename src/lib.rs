@@ -3,3 +3,4 @@
 
 pub mod hash;
 pub mod model;
+pub mod release;
