@@ -2,9 +2,12 @@
 #![forbid(unsafe_code)]
 
 pub mod approval;
+pub mod evaluate;
 pub mod evidence;
+pub mod gate;
+pub mod gather;
 pub mod hash;
 pub mod model;
 pub mod policy;
-pub mod token;
 pub mod release;
+pub mod token;

@@ -4,8 +4,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod check;
+mod gate_args;
+mod issue;
 mod keygen;
 mod keys_cmd;
+mod render;
 mod verify;
 
 /// A deployment gate for AI systems.
@@ -20,6 +24,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Hold a release against a policy and report every criterion (no key, no token).
+    Check(check::Args),
+    /// Hold a release against a policy and, when allowed, print a signed deploy token on stdout.
+    Issue(issue::Args),
     /// Generate an Ed25519 key pair: PATH.key (PKCS#8 PEM, 0600) and PATH.jwk.json; prints the kid.
     Keygen(keygen::Args),
     /// Print a JWKS of the public keys in JWK or PEM files.
@@ -36,6 +44,8 @@ pub(crate) const EXIT_ERROR: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Issue(args) => issue::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Jwks(args) => keys_cmd::run(args),
         Command::Verify(args) => verify::run(args),
