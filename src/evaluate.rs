@@ -770,18 +770,18 @@ fn hold_approvals(
     let assignment = match_slots(&slots, &roles_of);
 
     let mut used: BTreeSet<usize> = BTreeSet::new();
+    let mut chosen: BTreeSet<usize> = BTreeSet::new();
     let mut filled: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (slot, who) in slots.iter().zip(&assignment) {
         let Some(p) = who else { continue };
         // The person's latest approval as this role.
-        let chosen = valid
-            .iter()
-            .zip(&person)
-            .filter(|(a, q)| **q == *p && a.role == *slot)
-            .map(|(a, _)| *a)
-            .max_by_key(|a| a.at);
-        if let Some(a) = chosen {
+        let pick = (0..valid.len())
+            .filter(|&i| person[i] == *p && valid[i].role == *slot)
+            .max_by_key(|&i| valid[i].at);
+        if let Some(i) = pick {
+            let a = valid[i];
             used.insert(*p);
+            chosen.insert(i);
             filled.entry(slot).or_default().push(a.approver.clone());
             counted.push(CountedApproval {
                 role: a.role.clone(),
@@ -793,14 +793,11 @@ fn hold_approvals(
         }
     }
     // Valid approvals that filled no slot are reported, never dropped.
-    for (a, p) in valid.iter().zip(&person) {
-        if counted
-            .iter()
-            .any(|c| c.origin == a.origin && c.role == a.role && c.approver == a.approver)
-        {
+    for (i, a) in valid.iter().enumerate() {
+        if chosen.contains(&i) {
             continue;
         }
-        let reason = if used.contains(p) {
+        let reason = if used.contains(&person[i]) {
             "this person already counts toward this criterion; one person counts once".to_owned()
         } else {
             format!("not needed: the `{}` quorum is met by others", a.role)
