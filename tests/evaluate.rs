@@ -344,7 +344,14 @@ fn exception_truth_table() {
     let rm1 = |w: &[&str]| grant("rm1", "kid:rm1", w, 3600);
     let rm2 = |w: &[&str]| grant("rm2", "kid:rm2", w, 3600);
     let failing = world("prompt", 0.09, &both_criteria(), EXCEPTIONS);
-    let cases: Vec<(&str, &World, Vec<Approval>, Vec<ExceptionGrant>, Outcome)> = vec![
+    type Case<'a> = (
+        &'a str,
+        &'a World,
+        Vec<Approval>,
+        Vec<ExceptionGrant>,
+        Outcome,
+    );
+    let cases: Vec<Case<'_>> = vec![
         (
             "waiver covers every unmet criterion",
             &failing,
