@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod check;
 mod gate_args;
+mod init;
 mod issue;
 mod keygen;
 mod keys_cmd;
@@ -28,6 +29,8 @@ enum Command {
     Check(check::Args),
     /// Hold a release against a policy and, when allowed, print a signed deploy token on stdout.
     Issue(issue::Args),
+    /// Write a commented starter policy.toml and release.toml.
+    Init(init::Args),
     /// Generate an Ed25519 key pair: PATH.key (PKCS#8 PEM, 0600) and PATH.jwk.json; prints the kid.
     Keygen(keygen::Args),
     /// Print a JWKS of the public keys in JWK or PEM files.
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Issue(args) => issue::run(args),
+        Command::Init(args) => init::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Jwks(args) => keys_cmd::run(args),
         Command::Verify(args) => verify::run(args),
