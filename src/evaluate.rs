@@ -30,6 +30,9 @@ use crate::release::HashedRelease;
 /// Id of the built-in criterion that checks pinned artifact digests and empty artifacts.
 pub const ARTIFACT_INTEGRITY: &str = "artifact-integrity";
 
+/// Schema identifier of the decision JSON (`docs/decision.md`); bumped on incompatible change.
+pub const DECISION_SCHEMA: &str = "gatepass-decision/1";
+
 /// Clock skew tolerated for records dated slightly in the future, in seconds.
 const FUTURE_SKEW_SECS: i64 = 60;
 
@@ -179,6 +182,8 @@ pub struct AppliedException {
 /// The result of holding a release against a policy.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Decision {
+    /// Schema identifier of this JSON document: [`DECISION_SCHEMA`].
+    pub schema: &'static str,
     /// Allow, deny or exception.
     pub outcome: Outcome,
     /// The instant decided at.
@@ -272,6 +277,7 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Decision {
     }
 
     Decision {
+        schema: DECISION_SCHEMA,
         outcome,
         at: now,
         environment: policy.environment.clone(),
