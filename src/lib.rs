@@ -7,3 +7,4 @@ pub mod hash;
 pub mod model;
 pub mod policy;
 pub mod token;
+pub mod release;

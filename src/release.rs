@@ -1,0 +1,619 @@
+//! The release manifest (`release.toml`): what is deployed, the digests of its files, and the release digest.
+//!
+//! Use [`Release::load`] to read and validate a manifest, then [`Release::hash`] to hash every artifact and
+//! evidence file in one parallel batch. The resulting [`HashedRelease`] carries each file's digest and size, the
+//! outcome of every pinned `sha256`, and the release digest ([`HashedRelease::digest`]) that approvals, exceptions
+//! and tokens are bound to.
+//!
+//! ```toml
+//! name = "support-summarizer"
+//! version = "1.4.0"
+//! change = "prompt"                 # model | prompt | config | code
+//! # tier = "critical"               # optional; otherwise the policy derives it from `change`
+//!
+//! [artifacts]                       # name -> file or directory; sha256 optional, and when given it must match
+//! model  = { path = "artifacts/model.onnx", sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" }
+//! prompt = { path = "artifacts/system-prompt.txt" }
+//!
+//! [evidence]                        # name -> file, referred to by the policy's criteria
+//! eval = "evidence/eval.json"
+//! ```
+//!
+//! Paths are relative to the directory of the manifest. What is hashed and how is described in `docs/hashing.md`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::hash::{self, HashError, HashTarget, PathKind, Progress, Sha256Digest};
+use crate::model::{ChangeType, Tier};
+
+/// A release manifest, loaded and validated but not yet hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    /// The manifest file, as given to [`Release::load`].
+    pub manifest: PathBuf,
+    /// The release's name, such as `support-summarizer`.
+    pub name: String,
+    /// The release's version, such as `1.4.0`.
+    pub version: String,
+    /// What kind of change the release carries.
+    pub change: ChangeType,
+    /// The risk tier, when the manifest sets one; otherwise the policy derives it from [`Release::change`].
+    pub tier: Option<Tier>,
+    /// Artifacts by name: the files or directories that are deployed. Never empty.
+    pub artifacts: BTreeMap<String, ArtifactSpec>,
+    /// Evidence files by name, referred to by the policy's criteria.
+    pub evidence: BTreeMap<String, ManifestPath>,
+}
+
+/// A path from the manifest, both as written and as resolved against the manifest's directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestPath {
+    /// Exactly as written in the manifest; what reports show to people.
+    pub written: String,
+    /// Joined to the manifest's directory; what is opened.
+    pub resolved: PathBuf,
+}
+
+impl fmt::Display for ManifestPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.written)
+    }
+}
+
+/// One `[artifacts]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactSpec {
+    /// The artifact file or directory.
+    pub path: ManifestPath,
+    /// The digest the manifest pins, if any.
+    pub sha256: Option<Sha256Digest>,
+}
+
+/// A release whose artifacts and evidence files have been hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HashedRelease {
+    /// The manifest that was hashed.
+    pub release: Release,
+    /// Every artifact of the manifest, by name.
+    pub artifacts: BTreeMap<String, HashedArtifact>,
+    /// Every evidence entry of the manifest, by name, present or not.
+    pub evidence: BTreeMap<String, HashedEvidence>,
+}
+
+/// A hashed artifact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HashedArtifact {
+    /// Where it is.
+    pub path: ManifestPath,
+    /// The digest of its bytes (of its manifest, for a directory).
+    pub digest: Sha256Digest,
+    /// Its size in bytes (the sum of its files' sizes, for a directory). May be 0.
+    pub bytes: u64,
+    /// File or directory.
+    pub kind: PathKind,
+    /// The digest the manifest pins, if any. A difference is not an error: evaluation reports it as unmet.
+    pub pinned: Option<Sha256Digest>,
+}
+
+impl HashedArtifact {
+    /// The pinned and the actual digest, when the manifest pins one that the file does not have.
+    pub fn pin_mismatch(&self) -> Option<PinMismatch> {
+        self.pinned
+            .filter(|pinned| *pinned != self.digest)
+            .map(|pinned| PinMismatch {
+                pinned,
+                actual: self.digest,
+            })
+    }
+}
+
+/// An artifact whose digest differs from the one its manifest entry pins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PinMismatch {
+    /// What `release.toml` says the digest must be.
+    pub pinned: Sha256Digest,
+    /// What the file's digest is.
+    pub actual: Sha256Digest,
+}
+
+/// A hashed evidence entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HashedEvidence {
+    /// Where it is expected.
+    pub path: ManifestPath,
+    /// The file's digest and size, or `None` when nothing exists at the path. Absence is not an error here:
+    /// the criteria that need the file report it as unmet.
+    pub file: Option<EvidenceFile>,
+}
+
+/// The digest and size of an evidence file that exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvidenceFile {
+    /// SHA-256 of its bytes.
+    pub digest: Sha256Digest,
+    /// Its size in bytes. May be 0.
+    pub bytes: u64,
+}
+
+/// Which list of the manifest a file comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FileRole {
+    /// `[artifacts]`.
+    Artifact,
+    /// `[evidence]`.
+    Evidence,
+}
+
+impl fmt::Display for FileRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Artifact => "artifact",
+            Self::Evidence => "evidence",
+        })
+    }
+}
+
+/// A file named by the manifest that could not be hashed.
+#[derive(Debug, thiserror::Error)]
+#[error("{role} `{name}` (\"{written}\"): {error}")]
+pub struct HashFailure {
+    /// Artifact or evidence.
+    pub role: FileRole,
+    /// Its name in the manifest.
+    pub name: String,
+    /// Its path as written in the manifest.
+    pub written: String,
+    /// What went wrong, naming the resolved path.
+    #[source]
+    pub error: HashError,
+}
+
+/// A position in the manifest, 1-based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    /// Line number, from 1.
+    pub line: usize,
+    /// Column number in characters, from 1.
+    pub column: usize,
+}
+
+/// One thing wrong with a manifest, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where in the manifest, when known.
+    pub location: Option<Location>,
+    /// What is wrong and what to do.
+    pub message: String,
+    /// The offending line with the offending text underlined, when the location is known.
+    pub excerpt: Option<String>,
+}
+
+/// A manifest that could not be loaded, or files it names that could not be hashed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReleaseError {
+    /// The manifest file could not be read.
+    #[error("cannot read release manifest {}: {source}; check the path given with --release", path.display())]
+    Read {
+        /// The manifest.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// The manifest is not valid: TOML syntax, an unknown or missing key, a wrong type, a bad name, path or
+    /// digest. Every problem found is listed.
+    #[error("{}", render_problems(path, problems))]
+    Invalid {
+        /// The manifest.
+        path: PathBuf,
+        /// Every problem, in the order of the file (a syntax error stops at the first).
+        problems: Vec<Problem>,
+    },
+    /// Files the manifest names could not be hashed: a missing or unreadable artifact, or an evidence path that
+    /// exists but is not a readable regular file. Every such file is listed.
+    #[error("{}", render_failures(manifest, failures))]
+    Unhashable {
+        /// The manifest naming the files.
+        manifest: PathBuf,
+        /// Every file that failed.
+        failures: Vec<HashFailure>,
+    },
+}
+
+fn render_problems(path: &Path, problems: &[Problem]) -> String {
+    let mut out = format!(
+        "invalid release manifest {} ({} problem{}); fix the manifest and run again:",
+        path.display(),
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
+    for problem in problems {
+        out.push('\n');
+        out.push_str(&path.display().to_string());
+        if let Some(loc) = problem.location {
+            out.push_str(&format!(":{}:{}", loc.line, loc.column));
+        }
+        out.push_str(": ");
+        out.push_str(&problem.message);
+        if let Some(excerpt) = &problem.excerpt {
+            out.push('\n');
+            out.push_str(excerpt);
+        }
+    }
+    out
+}
+
+fn render_failures(manifest: &Path, failures: &[HashFailure]) -> String {
+    let mut out = format!(
+        "cannot hash {} file{} named in {}:",
+        failures.len(),
+        if failures.len() == 1 { "" } else { "s" },
+        manifest.display()
+    );
+    for failure in failures {
+        out.push_str("\n  ");
+        out.push_str(&failure.to_string());
+    }
+    out
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRelease {
+    name: Spanned<String>,
+    version: Spanned<String>,
+    change: ChangeType,
+    #[serde(default)]
+    tier: Option<Tier>,
+    artifacts: Option<Spanned<BTreeMap<Spanned<String>, RawArtifact>>>,
+    #[serde(default)]
+    evidence: BTreeMap<Spanned<String>, Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawArtifact {
+    path: Spanned<String>,
+    sha256: Option<Spanned<String>>,
+}
+
+impl Release {
+    /// Reads and validates a manifest. Unknown keys, a missing `name`, `version`, `change` or `[artifacts]`, an
+    /// empty `[artifacts]`, names outside `[A-Za-z0-9_.-]`, empty paths and malformed `sha256` values are errors;
+    /// every validation problem is reported, each with its line and column.
+    pub fn load(path: &Path) -> Result<Release, ReleaseError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ReleaseError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_toml(&text, path)
+    }
+
+    /// Parses and validates manifest text as if read from `path`, which locates the files it names and labels
+    /// the errors.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Release, ReleaseError> {
+        let invalid = |problems| ReleaseError::Invalid {
+            path: path.to_path_buf(),
+            problems,
+        };
+        let raw: RawRelease = toml::from_str(text).map_err(|e| {
+            invalid(vec![problem(
+                text,
+                e.span(),
+                e.message().trim_end().to_owned(),
+            )])
+        })?;
+
+        let base = path.parent().unwrap_or(Path::new(""));
+        let mut problems = Vec::new();
+        check_label(text, &raw.name, "name", &mut problems);
+        if raw.name.get_ref().contains('@') {
+            problems.push(problem(
+                text,
+                Some(raw.name.span()),
+                "`name` must not contain `@`: tokens name a release as `name@version`".to_owned(),
+            ));
+        }
+        check_label(text, &raw.version, "version", &mut problems);
+
+        let mut artifacts = BTreeMap::new();
+        match raw.artifacts {
+            None => problems.push(problem(
+                text,
+                None,
+                "missing `[artifacts]`: a release must list the files it deploys".to_owned(),
+            )),
+            Some(table) if table.get_ref().is_empty() => problems.push(problem(
+                text,
+                Some(table.span()),
+                "`[artifacts]` is empty: a release must list at least one file it deploys"
+                    .to_owned(),
+            )),
+            Some(table) => {
+                for (name, raw) in table.into_inner() {
+                    check_entry_name(text, &name, "artifact", &mut problems);
+                    let path = resolve(text, base, &raw.path, &mut problems);
+                    let sha256 = raw.sha256.and_then(|pin| {
+                        pin.get_ref()
+                            .parse::<Sha256Digest>()
+                            .map_err(|_| {
+                                problems.push(problem(
+                                    text,
+                                    Some(pin.span()),
+                                    format!(
+                                        "`sha256` of artifact `{}` is not a SHA-256 digest: expected 64 lowercase \
+                                         hex characters, as `sha256sum` prints",
+                                        name.get_ref()
+                                    ),
+                                ));
+                            })
+                            .ok()
+                    });
+                    artifacts.insert(name.into_inner(), ArtifactSpec { path, sha256 });
+                }
+            }
+        }
+
+        let mut evidence = BTreeMap::new();
+        for (name, written) in raw.evidence {
+            check_entry_name(text, &name, "evidence", &mut problems);
+            let path = resolve(text, base, &written, &mut problems);
+            evidence.insert(name.into_inner(), path);
+        }
+
+        if !problems.is_empty() {
+            problems.sort_by_key(|p| p.location.map(|l| (l.line, l.column)));
+            return Err(invalid(problems));
+        }
+        Ok(Release {
+            manifest: path.to_path_buf(),
+            name: raw.name.into_inner(),
+            version: raw.version.into_inner(),
+            change: raw.change,
+            tier: raw.tier,
+            artifacts,
+            evidence,
+        })
+    }
+
+    /// Hashes every artifact and evidence file in one parallel batch (see [`hash::hash_all`]).
+    ///
+    /// - An artifact may be a file or a directory; one that is missing or cannot be hashed is an error.
+    /// - An evidence path with nothing at it is recorded as absent, not an error. One that exists but is a
+    ///   directory, a special file or unreadable is an error.
+    /// - A pinned `sha256` that differs from the file's is recorded ([`HashedArtifact::pin_mismatch`]), not an
+    ///   error.
+    ///
+    /// Every failing file is reported, not only the first.
+    pub fn hash(&self, progress: &dyn Progress) -> Result<HashedRelease, ReleaseError> {
+        let targets: Vec<HashTarget> = self
+            .artifacts
+            .values()
+            .map(|a| HashTarget::file_or_directory(&a.path.resolved))
+            .chain(
+                self.evidence
+                    .values()
+                    .map(|e| HashTarget::file(&e.resolved)),
+            )
+            .collect();
+        let mut results = hash::hash_all(&targets, progress).into_iter();
+
+        let mut failures = Vec::new();
+        let mut artifacts = BTreeMap::new();
+        for ((name, spec), result) in self.artifacts.iter().zip(results.by_ref()) {
+            match result {
+                Ok(hashed) => {
+                    artifacts.insert(
+                        name.clone(),
+                        HashedArtifact {
+                            path: spec.path.clone(),
+                            digest: hashed.digest,
+                            bytes: hashed.bytes,
+                            kind: hashed.kind,
+                            pinned: spec.sha256,
+                        },
+                    );
+                }
+                Err(error) => failures.push(HashFailure {
+                    role: FileRole::Artifact,
+                    name: name.clone(),
+                    written: spec.path.written.clone(),
+                    error,
+                }),
+            }
+        }
+        let mut evidence = BTreeMap::new();
+        for ((name, path), result) in self.evidence.iter().zip(results) {
+            let file = match result {
+                Ok(hashed) => Some(EvidenceFile {
+                    digest: hashed.digest,
+                    bytes: hashed.bytes,
+                }),
+                Err(error) if error.is_not_found() => None,
+                Err(error) => {
+                    failures.push(HashFailure {
+                        role: FileRole::Evidence,
+                        name: name.clone(),
+                        written: path.written.clone(),
+                        error,
+                    });
+                    continue;
+                }
+            };
+            evidence.insert(
+                name.clone(),
+                HashedEvidence {
+                    path: path.clone(),
+                    file,
+                },
+            );
+        }
+
+        let expected = self.artifacts.len() + self.evidence.len();
+        if failures.is_empty() && artifacts.len() + evidence.len() == expected {
+            Ok(HashedRelease {
+                release: self.clone(),
+                artifacts,
+                evidence,
+            })
+        } else {
+            Err(ReleaseError::Unhashable {
+                manifest: self.manifest.clone(),
+                failures,
+            })
+        }
+    }
+}
+
+/// The canonical form hashed into the release digest. Fields are declared in sorted order and maps are
+/// `BTreeMap`s, so the JSON keys come out sorted whatever features `serde_json` is built with.
+#[derive(Serialize)]
+struct Canonical<'a> {
+    artifacts: BTreeMap<&'a str, String>,
+    change: &'a str,
+    evidence: BTreeMap<&'a str, Option<String>>,
+    name: &'a str,
+    version: &'a str,
+}
+
+impl HashedRelease {
+    /// The canonical JSON the release digest is computed over: one line, no whitespace, keys sorted,
+    /// `{"artifacts":{name:"sha256:<hex>",…},"change":"…","evidence":{name:"sha256:<hex>" or null,…},
+    /// "name":"…","version":"…"}`. Paths, sizes, the tier and pinned digests are not part of it.
+    pub fn canonical_json(&self) -> String {
+        let canonical = Canonical {
+            artifacts: self
+                .artifacts
+                .iter()
+                .map(|(name, a)| (name.as_str(), a.digest.prefixed()))
+                .collect(),
+            change: self.release.change.as_str(),
+            evidence: self
+                .evidence
+                .iter()
+                .map(|(name, e)| (name.as_str(), e.file.map(|f| f.digest.prefixed())))
+                .collect(),
+            name: &self.release.name,
+            version: &self.release.version,
+        };
+        // Serialising strings and maps of strings into a String cannot fail; the fallback is unreachable and
+        // still yields a digest that matches no approval.
+        serde_json::to_string(&canonical).unwrap_or_default()
+    }
+
+    /// The release digest: SHA-256 of [`HashedRelease::canonical_json`]. Approvals and exceptions are bound to
+    /// it; changing one byte of any artifact or evidence file changes it.
+    pub fn digest(&self) -> Sha256Digest {
+        Sha256Digest::of(self.canonical_json().as_bytes())
+    }
+}
+
+/// `name` and `version`: non-empty, printable, no whitespace.
+fn check_label(text: &str, value: &Spanned<String>, key: &str, problems: &mut Vec<Problem>) {
+    let s = value.get_ref();
+    if s.is_empty() {
+        problems.push(problem(
+            text,
+            Some(value.span()),
+            format!("`{key}` is empty; give the release a {key}"),
+        ));
+    } else if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        problems.push(problem(
+            text,
+            Some(value.span()),
+            format!("`{key}` contains whitespace or control characters; remove them"),
+        ));
+    }
+}
+
+/// Artifact and evidence names: `[A-Za-z0-9_.-]+`, so they are safe in reports, JSON pointers and CLI flags.
+fn check_entry_name(text: &str, name: &Spanned<String>, role: &str, problems: &mut Vec<Problem>) {
+    let s = name.get_ref();
+    let valid = !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+    if !valid {
+        problems.push(problem(
+            text,
+            Some(name.span()),
+            format!(
+                "{role} name {s:?} is not allowed: use one or more of the characters A-Z a-z 0-9 _ . -"
+            ),
+        ));
+    }
+}
+
+fn resolve(
+    text: &str,
+    base: &Path,
+    written: &Spanned<String>,
+    problems: &mut Vec<Problem>,
+) -> ManifestPath {
+    let s = written.get_ref();
+    if s.is_empty() {
+        problems.push(problem(
+            text,
+            Some(written.span()),
+            "the path is empty; name a file relative to the manifest's directory".to_owned(),
+        ));
+    } else if s.contains('\0') {
+        problems.push(problem(
+            text,
+            Some(written.span()),
+            "the path contains a NUL character; no file can have that name".to_owned(),
+        ));
+    }
+    ManifestPath {
+        written: s.clone(),
+        resolved: base.join(s),
+    }
+}
+
+fn problem(text: &str, span: Option<Range<usize>>, message: String) -> Problem {
+    let Some(span) = span else {
+        return Problem {
+            location: None,
+            message,
+            excerpt: None,
+        };
+    };
+    let start = floor_char_boundary(text, span.start);
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line = text[..start].matches('\n').count() + 1;
+    let column = text[line_start..start].chars().count() + 1;
+    let source_line = text[line_start..line_end].trim_end_matches('\r');
+    let end = floor_char_boundary(text, span.end.clamp(start, line_end));
+    let width = text[start..end].chars().count().max(1);
+    let gutter = " ".repeat(line.to_string().len());
+    let excerpt = format!(
+        "{gutter} |\n{line} | {source_line}\n{gutter} | {}{}",
+        " ".repeat(column - 1),
+        "^".repeat(width)
+    );
+    Problem {
+        location: Some(Location { line, column }),
+        message,
+        excerpt: Some(excerpt),
+    }
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests;
