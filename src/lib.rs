@@ -6,5 +6,5 @@ pub mod evidence;
 pub mod hash;
 pub mod model;
 pub mod policy;
-pub mod token;
 pub mod release;
+pub mod token;

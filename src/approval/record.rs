@@ -29,6 +29,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::hash::Sha256Digest;
+use crate::release::HashedRelease;
 use crate::token::keys::KeyError;
 use crate::token::verify::verify_jws;
 use crate::token::{Jwks, Rejection, SigningKey, mint};
@@ -47,6 +48,17 @@ pub struct ReleaseRef {
     /// The release digest; on the wire `sha256:<64 lowercase hex>`.
     #[serde(with = "prefixed_digest")]
     pub digest: Sha256Digest,
+}
+
+impl From<&HashedRelease> for ReleaseRef {
+    /// The name, version and release digest of a hashed release: what a record binds to.
+    fn from(release: &HashedRelease) -> Self {
+        Self {
+            name: release.release.name.clone(),
+            version: release.release.version.clone(),
+            digest: release.digest(),
+        }
+    }
 }
 
 impl ReleaseRef {
