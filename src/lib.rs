@@ -2,7 +2,10 @@
 #![forbid(unsafe_code)]
 
 pub mod approval;
+pub mod evaluate;
 pub mod evidence;
+pub mod gate;
+pub mod gather;
 pub mod hash;
 pub mod model;
 pub mod policy;

@@ -29,6 +29,7 @@ pub use model::{
 pub use window::{ClosedBy, DenyRange, Window, WindowError, WindowStatus};
 
 use crate::hash::Sha256Digest;
+use crate::model::Tier;
 use diags::{Problem, count_problems, render};
 
 /// A policy that could not be loaded. Either way the gate cannot decide (exit 2).
@@ -133,12 +134,34 @@ impl Policy {
         &self,
         available: impl IntoIterator<Item = &'a str>,
     ) -> Result<(), PolicyError> {
+        self.check_evidence_names_where(available, |_| true)
+    }
+
+    /// Like [`Policy::check_evidence_names`], for the criteria that read evidence contents
+    /// (every kind but `present`) and apply to `tier`. A `present` criterion reports evidence
+    /// missing from the release as unmet instead: that is the criterion's purpose.
+    pub fn check_evidence_reads<'a>(
+        &self,
+        available: impl IntoIterator<Item = &'a str>,
+        tier: Tier,
+    ) -> Result<(), PolicyError> {
+        self.check_evidence_names_where(available, |c| {
+            c.applies_to(tier) && !matches!(c.kind, CriterionKind::Present(_))
+        })
+    }
+
+    fn check_evidence_names_where<'a>(
+        &self,
+        available: impl IntoIterator<Item = &'a str>,
+        keep: impl Fn(&Criterion) -> bool,
+    ) -> Result<(), PolicyError> {
         let available: BTreeSet<&str> = available.into_iter().collect();
         let known: Vec<&str> = available.iter().copied().collect();
         let problems: Vec<Problem> = self
             .evidence_refs
             .iter()
             .filter(|r| !available.contains(r.name.as_str()))
+            .filter(|r| self.criterion(&r.criterion).is_some_and(&keep))
             .map(|r| {
                 let listed = if known.is_empty() {
                     "the release provides no evidence".to_owned()

@@ -5,10 +5,15 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod approve;
+mod check;
 mod exception;
+mod gate_args;
+mod init;
+mod issue;
 mod keygen;
 mod keys_cmd;
 mod records;
+mod render;
 mod verify;
 
 /// A deployment gate for AI systems.
@@ -23,6 +28,12 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Hold a release against a policy and report every criterion (no key, no token).
+    Check(check::Args),
+    /// Hold a release against a policy and, when allowed, print a signed deploy token on stdout.
+    Issue(issue::Args),
+    /// Write a commented starter policy.toml and release.toml.
+    Init(init::Args),
     /// Generate an Ed25519 key pair: PATH.key (PKCS#8 PEM, 0600) and PATH.jwk.json; prints the kid.
     Keygen(keygen::Args),
     /// Print a JWKS of the public keys in JWK or PEM files.
@@ -43,6 +54,9 @@ pub(crate) const EXIT_ERROR: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Issue(args) => issue::run(args),
+        Command::Init(args) => init::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Jwks(args) => keys_cmd::run(args),
         Command::Verify(args) => verify::run(args),

@@ -1,0 +1,106 @@
+//! Human rendering of decisions, on stderr.
+
+use std::fmt::Write as _;
+
+use gatepass::evaluate::{Decision, Outcome, Status};
+use gatepass::model::Gate;
+
+/// The decision as a table of criteria per gate, then every unmet criterion in full.
+pub fn human(d: &Decision, warn_mode: bool) -> String {
+    let mut out = String::new();
+    let r = &d.release;
+    let _ = writeln!(
+        out,
+        "gatepass: {} {} ({} change, tier {}) -> {}",
+        r.name, r.version, r.change, r.tier, d.environment
+    );
+    let _ = writeln!(
+        out,
+        "  release {}  policy {} ({})",
+        r.digest, d.policy.id, d.policy.file
+    );
+    let width = d.criteria.iter().map(|c| c.id.len()).max().unwrap_or(0);
+    for gate in Gate::ALL {
+        let mut rows = d.in_gate(gate).peekable();
+        if rows.peek().is_none() {
+            continue;
+        }
+        let _ = writeln!(out, "\n  {gate}");
+        for c in rows {
+            let (mark, text) = match c.status {
+                Status::Met => ("✔", c.found.clone()),
+                Status::Unmet => ("✘", c.found.clone()),
+                Status::Waived => ("~", format!("waived: {}", c.found)),
+                Status::NotApplicable => ("-", format!("not applicable: {}", c.expected)),
+            };
+            let _ = writeln!(out, "    {mark} {:<width$}  {text}", c.id);
+        }
+    }
+    let unmet: Vec<_> = d
+        .criteria
+        .iter()
+        .filter(|c| matches!(c.status, Status::Unmet | Status::Waived))
+        .collect();
+    if !unmet.is_empty() {
+        let _ = writeln!(out, "\n  unmet criteria");
+        for c in &unmet {
+            let waived = if c.status == Status::Waived {
+                " (waived)"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "    ✘ [{}] {}{waived}", c.gate, c.id);
+            let _ = writeln!(out, "        expected: {}", c.expected);
+            let _ = writeln!(out, "        found:    {}", c.found);
+            if !c.files.is_empty() {
+                let _ = writeln!(out, "        file:     {}", c.files.join(", "));
+            }
+            let _ = writeln!(out, "        policy:   {}", c.defined_at);
+            for line in c.details.iter().take(20) {
+                let _ = writeln!(out, "          - {line}");
+            }
+            if c.details.len() > 20 {
+                let _ = writeln!(out, "          … and {} more", c.details.len() - 20);
+            }
+        }
+    }
+    if !d.approvals.is_empty() {
+        let _ = writeln!(out, "\n  approvals counted");
+        for a in &d.approvals {
+            let _ = writeln!(
+                out,
+                "    {} as {} at {} ({}: {})",
+                a.approver, a.role, a.at, a.source, a.origin
+            );
+        }
+    }
+    if !d.ignored.is_empty() {
+        let _ = writeln!(out, "\n  records not counted");
+        for i in &d.ignored {
+            let who = i.approver.as_deref().unwrap_or("?");
+            let _ = writeln!(out, "    {} ({who}): {}", i.origin, i.reason);
+        }
+    }
+    if let Some(e) = &d.exception {
+        let _ = writeln!(out, "\n  EXCEPTION");
+        let _ = writeln!(out, "    waived:          {}", e.waived.join(", "));
+        let _ = writeln!(out, "    reason:          {}", e.reason);
+        let _ = writeln!(out, "    risk acceptance: {}", e.risk_acceptance);
+        let _ = writeln!(out, "    approved by:     {}", e.approved_by.join(", "));
+        let _ = writeln!(out, "    expires:         {}", e.expires);
+    }
+    let count = d.unmet().count();
+    let verdict = match (d.outcome, warn_mode) {
+        (Outcome::Allow, _) => "ALLOWED: every criterion is met".to_owned(),
+        (Outcome::Exception, _) => format!(
+            "ALLOWED BY EXCEPTION: {} criteria waived",
+            d.exception.as_ref().map_or(0, |e| e.waived.len())
+        ),
+        (Outcome::Deny, false) => format!("DENIED: {count} unmet criteria"),
+        (Outcome::Deny, true) => {
+            format!("WARNING (mode warn, not enforced): {count} unmet criteria")
+        }
+    };
+    let _ = writeln!(out, "\n{verdict}");
+    out
+}

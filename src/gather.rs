@@ -1,0 +1,155 @@
+//! Reading evidence contents before evaluation: all I/O of a decision happens here.
+//!
+//! Each evidence file a criterion reads is read once, its SHA-256 compared with the digest the
+//! release was hashed with (so the bytes evaluated are the bytes the token names), and parsed
+//! as the criterion kind needs: JSON, SARIF or JUnit XML. A file the release lists but that
+//! does not exist, or is empty, is left out: the criteria that need it report it as unmet.
+//! A file that exists and cannot be read or parsed is an error: the gate cannot decide.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::evidence::{self, EvidenceError, junit::JunitReport, sarif::SarifLog};
+use crate::hash::Sha256Digest;
+use crate::model::Tier;
+use crate::policy::{CriterionKind, Policy};
+use crate::release::HashedRelease;
+
+/// Parsed contents of the evidence files the applicable criteria read, by evidence name.
+#[derive(Debug, Default)]
+pub struct Evidence {
+    json: BTreeMap<String, Value>,
+    sarif: BTreeMap<String, SarifLog>,
+    junit: BTreeMap<String, JunitReport>,
+}
+
+impl Evidence {
+    /// The JSON document of evidence `name`, if it was read.
+    pub fn json(&self, name: &str) -> Option<&Value> {
+        self.json.get(name)
+    }
+    /// The SARIF log of evidence `name`, if it was read.
+    pub fn sarif(&self, name: &str) -> Option<&SarifLog> {
+        self.sarif.get(name)
+    }
+    /// The JUnit report of evidence `name`, if it was read.
+    pub fn junit(&self, name: &str) -> Option<&JunitReport> {
+        self.junit.get(name)
+    }
+}
+
+/// An evidence file that exists but could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GatherError {
+    /// The file could not be read.
+    #[error("cannot read evidence `{name}` ({})", path.display())]
+    Read {
+        /// Evidence name.
+        name: String,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file changed between hashing and reading.
+    #[error("evidence `{name}` ({}) changed while gatepass was reading it; re-run once the pipeline has finished writing it", path.display())]
+    Changed {
+        /// Evidence name.
+        name: String,
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file is not valid for the criterion kind that reads it.
+    #[error("evidence `{name}` ({}) is not valid {kind}; fix the producing step or point `[evidence].{name}` at the right file", path.display())]
+    Parse {
+        /// Evidence name.
+        name: String,
+        /// The file.
+        path: PathBuf,
+        /// JSON, SARIF or JUnit XML.
+        kind: &'static str,
+        /// The parser's complaint.
+        #[source]
+        source: EvidenceError,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Format {
+    Json,
+    Sarif,
+    Junit,
+}
+
+/// Reads and parses the evidence the criteria applying to `tier` read.
+pub fn gather(
+    policy: &Policy,
+    release: &HashedRelease,
+    tier: Tier,
+) -> Result<Evidence, GatherError> {
+    let mut wanted: Vec<(&str, Format)> = Vec::new();
+    for criterion in policy.criteria.iter().filter(|c| c.applies_to(tier)) {
+        match &criterion.kind {
+            CriterionKind::Metric { evidence, .. } => wanted.push((evidence, Format::Json)),
+            CriterionKind::Contract { evidence, expect } => {
+                wanted.push((evidence, Format::Json));
+                wanted.push((expect, Format::Json));
+            }
+            CriterionKind::Sarif { evidence, .. } => wanted.push((evidence, Format::Sarif)),
+            CriterionKind::Junit { evidence, .. } => wanted.push((evidence, Format::Junit)),
+            CriterionKind::Present(_)
+            | CriterionKind::Window(_)
+            | CriterionKind::Approvals { .. } => {}
+        }
+    }
+    wanted.sort();
+    wanted.dedup();
+    let mut out = Evidence::default();
+    for (name, format) in wanted {
+        let Some(entry) = release.evidence.get(name) else {
+            continue;
+        };
+        let Some(file) = entry.file.filter(|f| f.bytes > 0) else {
+            continue;
+        };
+        let path = entry.path.resolved.clone();
+        let bytes = std::fs::read(&path).map_err(|source| GatherError::Read {
+            name: name.to_owned(),
+            path: path.clone(),
+            source,
+        })?;
+        if Sha256Digest::of(&bytes) != file.digest {
+            return Err(GatherError::Changed {
+                name: name.to_owned(),
+                path,
+            });
+        }
+        let parse_err = |kind, source| GatherError::Parse {
+            name: name.to_owned(),
+            path: path.clone(),
+            kind,
+            source,
+        };
+        match format {
+            Format::Json => {
+                let doc = evidence::parse_json(&bytes).map_err(|e| parse_err("JSON", e))?;
+                out.json.insert(name.to_owned(), doc);
+            }
+            Format::Sarif => {
+                let log =
+                    evidence::sarif::parse(&bytes).map_err(|e| parse_err("SARIF 2.1.0", e))?;
+                out.sarif.insert(name.to_owned(), log);
+            }
+            Format::Junit => {
+                let report =
+                    evidence::junit::parse(&bytes).map_err(|e| parse_err("JUnit XML", e))?;
+                out.junit.insert(name.to_owned(), report);
+            }
+        }
+    }
+    Ok(out)
+}
