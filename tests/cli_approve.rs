@@ -471,3 +471,58 @@ fn bad_inputs_exit_2_with_a_clear_message() {
         "does not match its pinned digests, so nothing was signed",
     );
 }
+
+#[test]
+fn check_counts_records_from_approvals_and_exception_flags() {
+    let fx = fixture();
+    let dir = fx.path().join("approvals");
+    std::fs::create_dir(&dir).unwrap();
+    let policy = write_policy(&fx);
+    let check = |extra: &[&str]| {
+        let mut cmd = gatepass(fx.path());
+        cmd.arg("check")
+            .arg("--policy")
+            .arg(&policy)
+            .arg("--release")
+            .arg(&fx.release)
+            .args(extra);
+        run(&mut cmd)
+    };
+
+    let out = check(&["--approvals", "approvals"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+
+    let signed = run(fx.approve().arg("--out").arg(dir.join("a.jwt")));
+    assert!(signed.status.success(), "{}", stderr(&signed));
+    std::fs::write(dir.join("notes.txt"), "not a record").unwrap();
+    let out = check(&["--approvals", "approvals"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("jrivera as ml-lead"), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.contains("notes.txt") && l.contains("not a record file")),
+        "{err}"
+    );
+
+    let out = check(&["--approvals", "missing"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot read the approvals directory missing"),
+        "{}",
+        stderr(&out)
+    );
+    let out = check(&["--exception", "missing.jwt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot read the record file missing.jwt"));
+
+    std::fs::remove_file(&fx.public_file).unwrap();
+    let out = check(&["--approvals", "approvals"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("cannot load a key of role `ml-lead` named in the policy"),
+        "{err}"
+    );
+    assert!(err.contains(&policy.display().to_string()), "{err}");
+}
