@@ -434,6 +434,11 @@ fn bad_inputs_exit_2_with_a_clear_message() {
     );
     fails_with(
         &fx,
+        fx.approve().args(["--comment", "fine\n::error::forged"]),
+        "`comment` contains control characters",
+    );
+    fails_with(
+        &fx,
         &mut fx.exception_with(&[("--reason", "")]),
         "--reason is empty",
     );

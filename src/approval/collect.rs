@@ -237,6 +237,14 @@ impl<'p> Collector<'p> {
             if name.starts_with('.') {
                 continue;
             }
+            if name.chars().any(char::is_control) {
+                out.ignored.push(Ignored {
+                    origin: format!("{}/{}", dir.display(), name.escape_debug()),
+                    approver: None,
+                    reason: "the file name contains control characters; not read".to_owned(),
+                });
+                continue;
+            }
             let origin = path.display().to_string();
             let ignore = |reason: &str| Ignored {
                 origin: origin.clone(),
@@ -449,7 +457,8 @@ impl<'p> Collector<'p> {
     fn ignored_error(&self, text: &str, origin: &str, err: &RecordError, kind: Kind) -> Ignored {
         let reason = match err {
             RecordError::Rejected(Rejection::UnknownKey { kid }) => format!(
-                "unknown key: signed by key {kid}, which no role in {} lists",
+                "unknown key: signed by key {}, which no role in {} lists",
+                untrusted(kid),
                 self.policy.path.display()
             ),
             RecordError::Rejected(Rejection::Type { found, .. })
@@ -497,15 +506,27 @@ fn read_record(path: &Path, len: u64) -> Result<Result<String, String>, CollectE
     Ok(String::from_utf8(bytes).map_err(|_| "malformed: not UTF-8 text".to_owned()))
 }
 
-/// The `approver` a record's payload claims, read without trusting it: for reports only.
+/// The `approver` a record's payload claims, read without trusting it: for reports only, and
+/// only when it is short printable text.
 fn claimed_approver(text: &str) -> Option<String> {
     let payload = text.trim().split('.').nth(1)?;
     let value = json::parse(&b64::decode(payload)?).ok()?;
     value
         .get("approver")?
         .as_str()
-        .filter(|s| !s.is_empty() && s.len() <= 200)
+        .filter(|s| !s.trim().is_empty() && s.len() <= 200 && !s.chars().any(char::is_control))
         .map(str::to_owned)
+}
+
+/// Text from an unverified header, safe to print: as is when short and printable ASCII,
+/// otherwise quoted with escapes and cut.
+fn untrusted(text: &str) -> String {
+    if text.len() <= 100 && text.chars().all(|c| c.is_ascii_graphic()) {
+        text.to_owned()
+    } else {
+        let cut: String = text.chars().take(100).collect();
+        format!("{cut:?}")
+    }
 }
 
 #[cfg(test)]
@@ -912,6 +933,51 @@ non_waivable = ["sign-off"]
         );
         assert_eq!(ignored[3].0, "old");
         assert!(ignored[3].1.starts_with("a subdirectory"));
+    }
+
+    #[test]
+    fn untrusted_text_never_reaches_reports_raw() {
+        let p = people();
+        let policy = policy(false);
+        // A key id with a line break (an unknown key, so nothing verified it).
+        let header = r#"{"alg":"EdDSA","typ":"gatepass-approval+jwt","kid":"x\n::error::forged"}"#;
+        let payload = r#"{"approver":"mallory\n::add-mask::x"}"#;
+        let jws = mint::sign_compact(&p.stranger, header.as_bytes(), payload.as_bytes());
+        let ignored = check_approval(&policy, &jws).unwrap_err();
+        assert!(!ignored.reason.contains('\n'), "{}", ignored.reason);
+        assert!(
+            ignored.reason.contains(r#""x\n::error::forged""#),
+            "{}",
+            ignored.reason
+        );
+        assert_eq!(ignored.approver, None);
+        // A signed record with a line break in a text member is malformed.
+        let mut r = approval("ml-lead", "jrivera");
+        r.comment = Some("fine\n::error::forged".into());
+        assert!(r.sign(&p.jrivera).is_err());
+        let forged = mint::sign_compact(
+            &p.jrivera,
+            mint::header(APPROVAL_TYP, p.jrivera.kid()).as_bytes(),
+            super::super::record::to_json(&r).to_string().as_bytes(),
+        );
+        let got = reason(check_approval(&policy, &forged));
+        assert!(
+            got.contains("`comment` contains control characters"),
+            "{got}"
+        );
+        // File names with control characters are reported escaped, not read.
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a\nb.jwt"), "x").unwrap();
+        let mut out = Collected::default();
+        Collector::with_keys(&policy, release_ref("1.4.0"), role_keys(&p))
+            .read_approvals_dir(dir.path(), &mut out)
+            .unwrap();
+        assert!(
+            out.ignored[0].origin.ends_with("a\\nb.jwt"),
+            "{:?}",
+            out.ignored
+        );
+        assert!(out.ignored[0].reason.contains("control characters"));
     }
 
     #[test]

@@ -56,8 +56,9 @@ pub struct ExceptionRecord {
 }
 
 impl ExceptionRecord {
-    /// Checks the record's shape: `waive` non-empty with non-empty, distinct ids; `reason`,
-    /// `risk_acceptance`, `approver`, `environment` non-empty; `exp` after `iat`.
+    /// Checks the record's shape: `waive` non-empty with distinct ids; `reason`,
+    /// `risk_acceptance`, `approver`, `environment` and every id non-empty and free of control
+    /// characters; `exp` after `iat`.
     pub fn validate(&self) -> Result<(), RecordError> {
         let invalid = |reason: String| RecordError::Invalid {
             kind: "exception",
@@ -78,8 +79,8 @@ impl ExceptionRecord {
                 "`waive` is empty: an exception must name the criteria it waives".into(),
             ));
         }
-        if self.waive.iter().any(|id| id.trim().is_empty()) {
-            return Err(invalid("a criterion id in `waive` is empty".into()));
+        for id in &self.waive {
+            non_empty("waive[]", id).map_err(invalid)?;
         }
         for (i, id) in self.waive.iter().enumerate() {
             if self.waive[..i].contains(id) {

@@ -159,8 +159,9 @@ pub fn new_record_id() -> Result<String, RecordError> {
 }
 
 impl ApprovalRecord {
-    /// Checks the record's shape: every text member non-empty, `iat` and `exp` valid times
-    /// with `exp` after `iat`, no empty condition.
+    /// Checks the record's shape: every text member (comment and conditions included, when
+    /// present) non-empty and free of control characters, `iat` and `exp` valid times with `exp`
+    /// after `iat`.
     pub fn validate(&self) -> Result<(), RecordError> {
         let invalid = |reason: String| RecordError::Invalid {
             kind: "approval",
@@ -180,10 +181,11 @@ impl ApprovalRecord {
             check_time("exp", exp).map_err(invalid)?;
             check_after(self.iat, exp).map_err(invalid)?;
         }
-        if let Some(conditions) = &self.conditions
-            && conditions.iter().any(|c| c.trim().is_empty())
-        {
-            return Err(invalid("a condition in `conditions` is empty".into()));
+        if let Some(comment) = &self.comment {
+            non_empty("comment", comment).map_err(invalid)?;
+        }
+        for condition in self.conditions.iter().flatten() {
+            non_empty("conditions[]", condition).map_err(invalid)?;
         }
         Ok(())
     }
@@ -261,9 +263,15 @@ pub(crate) fn check_release(release: &ReleaseRef) -> Result<(), String> {
     non_empty("release.version", &release.version)
 }
 
+/// A text member: non-empty, and free of control characters (line breaks included). Record texts
+/// end up in CI logs, where a line break could start a workflow command such as `::add-mask::`.
 pub(crate) fn non_empty(member: &str, value: &str) -> Result<(), String> {
     if value.trim().is_empty() {
         Err(format!("`{member}` is empty"))
+    } else if value.chars().any(char::is_control) {
+        Err(format!(
+            "`{member}` contains control characters (line breaks included); records hold single-line text"
+        ))
     } else {
         Ok(())
     }

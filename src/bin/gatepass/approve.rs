@@ -68,6 +68,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         conditions: (!args.conditions.is_empty()).then(|| args.conditions.clone()),
         jti: new_record_id()?,
     };
+    // Refuse what cannot be signed before showing it as if it would be.
+    record.validate()?;
 
     let mut summary = format!("gatepass: you approve, as `{}`:\n", args.role);
     summary.push_str(&records::describe_release(&hashed, &args.environment));

@@ -77,6 +77,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         exp,
         jti: new_record_id()?,
     };
+    // Refuse what cannot be signed before showing it as if it would be.
+    record.validate()?;
 
     let mut summary = String::from(
         "gatepass: you sign an EXCEPTION that ships this release with criteria unmet:\n",
