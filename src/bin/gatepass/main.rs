@@ -4,12 +4,15 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod approve;
 mod check;
+mod exception;
 mod gate_args;
 mod init;
 mod issue;
 mod keygen;
 mod keys_cmd;
+mod records;
 mod render;
 mod verify;
 
@@ -37,6 +40,10 @@ enum Command {
     Jwks(keys_cmd::Args),
     /// Verify a deploy token at a deploy target (exit 0 verified, 1 rejected, 2 error).
     Verify(verify::Args),
+    /// Sign an approval record of a release for an environment, as a role, with your own key.
+    Approve(approve::Args),
+    /// Sign an exception record that waives named criteria for a release, with a risk acceptance.
+    Exception(exception::Args),
 }
 
 /// Exit status for "denied" and "token rejected".
@@ -53,6 +60,8 @@ fn main() -> ExitCode {
         Command::Keygen(args) => keygen::run(args),
         Command::Jwks(args) => keys_cmd::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Approve(args) => approve::run(args),
+        Command::Exception(args) => exception::run(args),
     };
     match result {
         Ok(code) => code,
