@@ -11,6 +11,10 @@
 //!   shared key, approver id or login) fills at most one required slot per criterion, and the
 //!   assignment of people to roles is a maximum bipartite matching, so the order of records
 //!   never matters;
+//! - phases: a pre-deploy evaluation ([`Phase::PreDeploy`], `check` and `issue`) holds every
+//!   criterion but those of the `post-deployment` gate, which it lists as not applicable; a
+//!   post-deploy evaluation ([`Phase::PostDeploy`], `validate`) holds only those, and not the
+//!   built-in `artifact-integrity` either (the artifacts were checked before deployment);
 //! - exceptions: when every unmet criterion is waivable and named by unexpired exception
 //!   records of at least `[exceptions].approvers.count` distinct people holding the role, the
 //!   outcome is `exception`; a waiver never covers a criterion it does not name.
@@ -23,9 +27,9 @@ use serde::Serialize;
 use crate::approval::{Approval, ExceptionGrant, Ignored};
 use crate::evidence::{contract, junit, metric, sarif};
 use crate::gather::Evidence;
-use crate::model::{Gate, Tier};
+use crate::model::{Gate, Phase, Tier};
 use crate::policy::{ApprovalRequirement, Criterion, CriterionKind, Policy, WindowStatus};
-use crate::release::HashedRelease;
+use crate::release::{HashedEvidence, HashedRelease};
 
 /// Id of the built-in criterion that checks pinned artifact digests and empty artifacts.
 pub const ARTIFACT_INTEGRITY: &str = "artifact-integrity";
@@ -53,6 +57,8 @@ pub struct Inputs<'a> {
     pub ignored: &'a [Ignored],
     /// The instant to decide at.
     pub now: Timestamp,
+    /// Which criteria to hold: before deployment, or the `post-deployment` gate after it.
+    pub phase: Phase,
 }
 
 /// The outcome of a decision.
@@ -227,15 +233,29 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Decision {
         policy,
         release,
         now,
+        phase,
         ..
     } = *inputs;
     let tier = policy.tier_for(release.release.change, release.release.tier);
     let mut ignored: Vec<Ignored> = inputs.ignored.to_vec();
     let mut counted: Vec<CountedApproval> = Vec::new();
 
-    let mut criteria = vec![artifact_integrity(release)];
+    let mut criteria = match phase {
+        Phase::PreDeploy => vec![artifact_integrity(release)],
+        Phase::PostDeploy => Vec::new(),
+    };
     for criterion in &policy.criteria {
-        let mut result = if criterion.applies_to(tier) {
+        if phase == Phase::PostDeploy && !phase.includes(criterion.gate) {
+            continue;
+        }
+        let mut result = if !phase.includes(criterion.gate) {
+            CriterionResult {
+                status: Status::NotApplicable,
+                expected: "held after deployment, by `gatepass validate`".into(),
+                found: "not held before deployment".into(),
+                ..base(criterion, Vec::new())
+            }
+        } else if criterion.applies_to(tier) {
             hold(criterion, inputs, tier, &mut ignored, &mut counted)
         } else {
             let tiers: Vec<&str> = criterion
@@ -303,6 +323,7 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Decision {
         evidence: release
             .evidence
             .iter()
+            .chain(inputs.evidence.snapshots())
             .map(|(n, e)| (n.clone(), e.file.map(|f| f.digest.prefixed())))
             .collect(),
         criteria,
@@ -374,9 +395,17 @@ fn artifact_integrity(release: &HashedRelease) -> CriterionResult {
     }
 }
 
+/// The evidence entry `name`: a production metrics snapshot bound to it, or the release's.
+fn entry<'a>(inputs: &Inputs<'a>, name: &str) -> Option<&'a HashedEvidence> {
+    inputs
+        .evidence
+        .snapshot(name)
+        .or_else(|| inputs.release.evidence.get(name))
+}
+
 /// Why an evidence file cannot be read by a criterion, or `None` when its contents were gathered.
-fn missing_evidence(release: &HashedRelease, name: &str) -> Option<String> {
-    match release.evidence.get(name) {
+fn missing_evidence(inputs: &Inputs<'_>, name: &str) -> Option<String> {
+    match entry(inputs, name) {
         None => Some(format!("release.toml lists no evidence `{name}`")),
         Some(e) => match e.file {
             None => Some(format!(
@@ -391,10 +420,8 @@ fn missing_evidence(release: &HashedRelease, name: &str) -> Option<String> {
     }
 }
 
-fn written(release: &HashedRelease, name: &str) -> Vec<String> {
-    release
-        .evidence
-        .get(name)
+fn written(inputs: &Inputs<'_>, name: &str) -> Vec<String> {
+    entry(inputs, name)
         .map(|e| vec![e.path.written.clone()])
         .unwrap_or_default()
 }
@@ -406,7 +433,6 @@ fn hold(
     ignored: &mut Vec<Ignored>,
     counted: &mut Vec<CountedApproval>,
 ) -> CriterionResult {
-    let release = inputs.release;
     let ev = inputs.evidence;
     match &criterion.kind {
         CriterionKind::Metric {
@@ -415,8 +441,8 @@ fn hold(
             min,
             max,
         } => {
-            let mut r = base(criterion, written(release, evidence));
-            match (ev.json(evidence), missing_evidence(release, evidence)) {
+            let mut r = base(criterion, written(inputs, evidence));
+            match (ev.json(evidence), missing_evidence(inputs, evidence)) {
                 (Some(doc), _) => {
                     let o = metric::evaluate(doc, pointer, *min, *max);
                     r.status = status(o.met);
@@ -434,8 +460,8 @@ fn hold(
             r
         }
         CriterionKind::Sarif { evidence, fail_on } => {
-            let mut r = base(criterion, written(release, evidence));
-            match (ev.sarif(evidence), missing_evidence(release, evidence)) {
+            let mut r = base(criterion, written(inputs, evidence));
+            match (ev.sarif(evidence), missing_evidence(inputs, evidence)) {
                 (Some(log), _) => {
                     let o = sarif::evaluate(log, *fail_on);
                     r.status = status(o.met);
@@ -471,8 +497,8 @@ fn hold(
             evidence,
             min_tests,
         } => {
-            let mut r = base(criterion, written(release, evidence));
-            match (ev.junit(evidence), missing_evidence(release, evidence)) {
+            let mut r = base(criterion, written(inputs, evidence));
+            match (ev.junit(evidence), missing_evidence(inputs, evidence)) {
                 (Some(report), _) => {
                     let o = junit::evaluate(report, *min_tests);
                     r.status = status(o.met);
@@ -499,11 +525,11 @@ fn hold(
             r
         }
         CriterionKind::Present(names) => {
-            let files = names.iter().flat_map(|n| written(release, n)).collect();
+            let files = names.iter().flat_map(|n| written(inputs, n)).collect();
             let mut r = base(criterion, files);
             r.details = names
                 .iter()
-                .filter_map(|n| missing_evidence(release, n))
+                .filter_map(|n| missing_evidence(inputs, n))
                 .collect();
             r.status = status(r.details.is_empty());
             r.expected = format!("present and non-empty: {}", names.join(", "));
@@ -515,8 +541,8 @@ fn hold(
             r
         }
         CriterionKind::Contract { evidence, expect } => {
-            let mut files = written(release, evidence);
-            files.extend(written(release, expect));
+            let mut files = written(inputs, evidence);
+            files.extend(written(inputs, expect));
             let mut r = base(criterion, files);
             r.expected = format!("`{evidence}` equals `{expect}`");
             match (ev.json(expect), ev.json(evidence)) {
@@ -549,7 +575,7 @@ fn hold(
                     r.status = Status::Unmet;
                     r.details = [evidence, expect]
                         .into_iter()
-                        .filter_map(|n| missing_evidence(release, n))
+                        .filter_map(|n| missing_evidence(inputs, n))
                         .collect();
                     r.found = r.details.join("; ");
                 }
