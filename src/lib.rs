@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod approval;
+pub mod audit;
 pub mod evaluate;
 pub mod evidence;
 pub mod gate;
