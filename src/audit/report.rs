@@ -846,7 +846,11 @@ mod tests {
             ("1.0.0", "production")
         );
         assert_eq!(d[1].verified_at, Some(at(11)));
-        assert_eq!(d[1].validation, Some(Validated), "the latest validation after it");
+        assert_eq!(
+            d[1].validation,
+            Some(Validated),
+            "the latest validation after it"
+        );
         assert_eq!(d[1].deployer, "github:deployer");
         assert_eq!(d[2].decision, Exception);
         assert_eq!(d[2].validation, None);

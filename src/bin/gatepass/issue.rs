@@ -2,6 +2,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
+use gatepass::audit::Command;
 use gatepass::evaluate::Outcome;
 use gatepass::gate;
 use gatepass::token::{SigningKey, keys};
@@ -29,11 +30,14 @@ pub struct Args {
     /// enforce: deny exits 1. warn: deny exits 0 with warnings and mints nothing.
     #[arg(long, value_enum, default_value_t = Mode::Enforce)]
     mode: Mode,
+    #[command(flatten)]
+    audit: crate::audit::AuditArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // The key is checked before anything else, so a misconfigured gate fails fast.
     let key = load_key(args.key.as_deref())?;
+    let audit = args.audit.recorder()?;
     let now = jiff::Timestamp::now();
     let run = gate::run(&args.gate.request(), now, progress().as_ref())?;
     let warn = args.mode == Mode::Warn;
@@ -42,6 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&run.decision)?);
     }
     let Some(claims) = gate::claims_for(&run, now)? else {
+        audit.decision_with(Command::Issue, &run.decision, warn, now, None, Some(&key))?;
         return Ok(if warn {
             ExitCode::SUCCESS
         } else {
@@ -49,6 +54,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         });
     };
     let token = gate::mint_token(&key, &claims)?;
+    // No unaudited deployments: the token is printed only once its record is in the log.
+    let minted = Some((claims.jti.as_str(), claims.exp));
+    audit.decision_with(Command::Issue, &run.decision, warn, now, minted, Some(&key))?;
     if args.gate.format == Format::Human {
         println!("{token}");
     }
