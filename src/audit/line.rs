@@ -64,8 +64,16 @@ struct Chain<'a> {
     prev: &'a str,
     #[serde(borrow)]
     hash: &'a str,
-    #[serde(default)]
-    sig: Option<RecordSignature>,
+    #[serde(default, borrow)]
+    sig: Option<SigRef<'a>>,
+}
+
+/// A record's `sig`, borrowed from the line.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub(crate) struct SigRef<'a> {
+    pub(crate) alg: &'a str,
+    pub(crate) kid: &'a str,
+    pub(crate) value: &'a str,
 }
 
 /// A line that is intact on its own.
@@ -75,9 +83,10 @@ pub(crate) struct CheckedLine {
     pub(crate) prev: Sha256Digest,
     /// SHA-256 of the whole line (newline excluded): the next record's `prev`.
     pub(crate) line_hash: Sha256Digest,
-    /// The signature and how many leading bytes of the line it covers.
-    pub(crate) sig: Option<(RecordSignature, usize)>,
 }
+
+/// A line's signature and how many leading bytes of the line it covers.
+pub(crate) type Signed<'a> = Option<(SigRef<'a>, usize)>;
 
 /// Why a line is not intact on its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +100,7 @@ pub(crate) enum LineFault {
 }
 
 /// Checks one line (without its newline) on its own: JSON, layout and self-hash.
-pub(crate) fn check(line: &[u8]) -> Result<CheckedLine, LineFault> {
+pub(crate) fn check(line: &[u8]) -> Result<(CheckedLine, Signed<'_>), LineFault> {
     if line.len() > MAX_LINE_BYTES {
         return Err(LineFault::NotARecord(format!(
             "the line is {} bytes long; records are at most {MAX_LINE_BYTES}",
@@ -148,25 +157,28 @@ pub(crate) fn check(line: &[u8]) -> Result<CheckedLine, LineFault> {
     let sig = match chain.sig {
         None => None,
         Some(sig) => {
-            let mut member = SIG_MEMBER.to_vec();
-            member.extend_from_slice(
-                &serde_json::to_vec(&sig).map_err(|e| LineFault::NotARecord(e.to_string()))?,
+            // The member exactly as the log writes it (the values are base64url and `EdDSA`,
+            // which JSON writes without escapes; a borrowed string cannot hold one anyway).
+            let member = format!(
+                r#","sig":{{"alg":"{}","kid":"{}","value":"{}"}}"#,
+                sig.alg, sig.kid, sig.value
             );
-            if !prefix.ends_with(&member) {
+            if !prefix.ends_with(member.as_bytes()) {
                 return Err(LineFault::NotARecord(
                     "`sig` is not where the log writes it (just before `hash`)".into(),
                 ));
             }
-            let signed = prefix.len() - member.len();
-            Some((sig, signed))
+            Some((sig, prefix.len() - member.len()))
         }
     };
-    Ok(CheckedLine {
-        seq: chain.seq,
-        prev,
-        line_hash,
+    Ok((
+        CheckedLine {
+            seq: chain.seq,
+            prev,
+            line_hash,
+        },
         sig,
-    })
+    ))
 }
 
 /// The first 12 hex digits, for messages.
@@ -227,7 +239,7 @@ mod tests {
         let line = encode(&record(), None).unwrap();
         assert_eq!(line.last(), Some(&b'\n'));
         let body = &line[..line.len() - 1];
-        let checked = check(body).unwrap();
+        let (checked, _) = check(body).unwrap();
         assert_eq!(checked.seq, 1);
         assert_eq!(hex(&checked.prev), GENESIS);
         assert_eq!(checked.line_hash, Sha256Digest::of(body));
@@ -247,11 +259,11 @@ mod tests {
         let key = SigningKey::from_seed(&[7; 32], "test").unwrap();
         let line = encode(&record(), Some(&key)).unwrap();
         let body = &line[..line.len() - 1];
-        let checked = check(body).unwrap();
-        let (sig, signed) = checked.sig.unwrap();
+        let (_, sig) = check(body).unwrap();
+        let (sig, signed) = sig.unwrap();
         assert_eq!(sig.kid, key.kid());
         assert!(body[signed..].starts_with(b",\"sig\":{"));
-        let raw = b64::decode(&sig.value).unwrap();
+        let raw = b64::decode(sig.value).unwrap();
         crate::token::verify::check_signature_raw(key.public_key(), &body[..signed], &raw).unwrap();
     }
 

@@ -415,7 +415,7 @@ fn read_tail(file: &mut File, len: u64) -> io::Result<Tail> {
     file.seek(SeekFrom::Start(start))?;
     file.read_exact(&mut buf)?;
     Ok(match line::check(&buf) {
-        Ok(CheckedLine { seq, line_hash, .. }) => Tail::Last { seq, line_hash },
+        Ok((CheckedLine { seq, line_hash, .. }, _)) => Tail::Last { seq, line_hash },
         Err(LineFault::InvalidJson(why) | LineFault::NotARecord(why) | LineFault::Edited(why)) => {
             Tail::Bad { start, why }
         }

@@ -23,7 +23,9 @@ use jiff::{Timestamp, ToSpan as _};
 use serde::Serialize;
 
 use super::record::{Command, Record, Verdict};
-use super::verify::{ChainChecker, ChainReport, VerifyError, VerifyOptions, read_lines};
+#[cfg(test)]
+use super::verify::ChainChecker;
+use super::verify::{ChainReport, VerifyError, VerifyOptions, scan};
 use crate::evaluate::Status;
 use crate::model::Gate;
 
@@ -43,24 +45,14 @@ pub struct Loaded {
 
 /// Reads and verifies the log at `path` in one pass.
 pub fn load(path: &Path, options: VerifyOptions) -> Result<Loaded, VerifyError> {
-    let mut checker = ChainChecker::new(options);
-    let mut records = Vec::new();
-    let mut unreadable = 0;
-    let torn = read_lines(path, |line| {
-        let _ = checker.push(line);
-        match serde_json::from_slice::<Record>(line) {
-            Ok(r) => records.push(r),
-            Err(_) => unreadable += 1,
-        }
-        true
+    let (chain, parsed) = scan(path, options, false, |line| {
+        serde_json::from_slice::<Record>(line).ok()
     })?;
-    if torn > 0 {
-        checker.torn(torn);
-    }
+    let unreadable = parsed.iter().filter(|r| r.is_none()).count() as u64;
     Ok(Loaded {
-        records,
+        records: parsed.into_iter().flatten().collect(),
         unreadable,
-        chain: checker.finish(),
+        chain,
     })
 }
 

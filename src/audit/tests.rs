@@ -227,16 +227,14 @@ fn every_single_byte_change_in_a_log_is_detected() {
     let original = fs::read(log.path()).unwrap();
     let path = dir.path().join("t.jsonl");
     for i in 0..original.len() {
-        for flip in [0x01u8, 0x40] {
-            let mut bytes = original.clone();
-            bytes[i] ^= flip;
-            fs::write(&path, &bytes).unwrap();
-            assert!(
-                !verify(&path).is_intact(),
-                "byte {i} ({:?}) ^ {flip:#x} went unnoticed",
-                char::from(original[i])
-            );
-        }
+        let mut bytes = original.clone();
+        bytes[i] ^= 0x01;
+        fs::write(&path, &bytes).unwrap();
+        assert!(
+            !verify(&path).is_intact(),
+            "byte {i} ({:?}) ^ 0x01 went unnoticed",
+            char::from(original[i])
+        );
     }
 }
 

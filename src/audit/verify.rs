@@ -206,11 +206,17 @@ impl ChainChecker {
     /// Checks the next complete line (without its newline). After the first problem every
     /// later call returns it again.
     pub fn push(&mut self, bytes: &[u8]) -> Result<(), Break> {
+        let examined = examine(bytes, self.options.keys.as_ref());
+        self.accept(examined)
+    }
+
+    /// Takes the next line's own examination (see [`examine`]) and checks its links.
+    fn accept(&mut self, examined: Examined) -> Result<(), Break> {
         if let Some(b) = &self.broken {
             return Err(b.clone());
         }
         self.line += 1;
-        let result = self.check(bytes);
+        let result = self.link(examined);
         if let Err(b) = &result {
             self.broken = Some(b.clone());
         }
@@ -265,8 +271,9 @@ impl ChainChecker {
         }
     }
 
-    fn check(&mut self, bytes: &[u8]) -> Result<(), Break> {
-        let checked = line::check(bytes).map_err(|fault| match fault {
+    fn link(&mut self, examined: Examined) -> Result<(), Break> {
+        let Examined { checked, sig } = examined;
+        let checked = checked.map_err(|fault| match fault {
             LineFault::InvalidJson(m) => self.brk(BreakKind::InvalidJson, m),
             LineFault::NotARecord(m) => self.brk(BreakKind::NotARecord, m),
             LineFault::Edited(m) => self.brk(BreakKind::Edited, m),
@@ -275,7 +282,7 @@ impl ChainChecker {
             seq,
             prev,
             line_hash,
-            sig,
+            ..
         } = checked;
         match self.last {
             None => {
@@ -329,40 +336,28 @@ impl ChainChecker {
                 }
             }
         }
-        match (sig, &self.options.keys) {
-            (None, _) if self.options.require_signatures => {
+        match sig {
+            SigCheck::Unsigned if self.options.require_signatures => {
                 return Err(self.brk(
                     BreakKind::Unsigned,
                     format!("record seq {seq} is not signed, and signatures are required"),
                 ));
             }
-            (None, _) => {}
-            (Some(_), None) => self.signed += 1,
-            (Some((sig, signed_len)), Some(keys)) => {
-                let Some(key) = keys.get(&sig.kid) else {
-                    return Err(self.brk(
-                        BreakKind::UnknownKey,
-                        format!(
-                            "record seq {seq} is signed by key {:?}, which is not in the key set",
-                            sig.kid
-                        ),
-                    ));
-                };
-                let valid = sig.alg == "EdDSA"
-                    && b64::decode(&sig.value).is_some_and(|raw| {
-                        crate::token::verify::check_signature_raw(key, &bytes[..signed_len], &raw)
-                            .is_ok()
-                    });
-                if !valid {
-                    return Err(self.brk(
-                        BreakKind::BadSignature,
-                        format!(
-                            "the signature of record seq {seq} does not verify with key {}",
-                            sig.kid
-                        ),
-                    ));
-                }
-                self.signed += 1;
+            SigCheck::Unsigned => {}
+            SigCheck::Unchecked | SigCheck::Valid => self.signed += 1,
+            SigCheck::UnknownKey(kid) => {
+                return Err(self.brk(
+                    BreakKind::UnknownKey,
+                    format!(
+                        "record seq {seq} is signed by key {kid:?}, which is not in the key set"
+                    ),
+                ));
+            }
+            SigCheck::Invalid(kid) => {
+                return Err(self.brk(
+                    BreakKind::BadSignature,
+                    format!("the signature of record seq {seq} does not verify with key {kid}"),
+                ));
             }
         }
         if let Some(anchor) = self.anchors.get(&seq)
@@ -383,18 +378,119 @@ impl ChainChecker {
     }
 }
 
-/// Reads a log line by line, calling `each` with every complete line (newline excluded).
-/// Reads what the file holds when it is opened: appends that land meanwhile are not seen, and
-/// a line being appended is never mistaken for a torn one (the length is taken under a shared
-/// lock, which waits for a writer to finish its line).
-///
-/// Returns the number of bytes after the last newline (a torn tail), 0 when none or when
-/// `each` returned `false` to stop. A line longer than 4 MiB is handed over cut at 4 MiB, and
-/// reading stops: no record is that long.
-pub(crate) fn read_lines(
+/// A line's signature, as far as it can be judged on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SigCheck {
+    Unsigned,
+    /// Signed; no keys to check against.
+    Unchecked,
+    Valid,
+    UnknownKey(String),
+    Invalid(String),
+}
+
+/// Everything about one line that does not depend on the other lines.
+#[derive(Debug, Clone)]
+struct Examined {
+    checked: Result<CheckedLine, LineFault>,
+    sig: SigCheck,
+}
+
+/// Examines one line on its own: layout, self-hash, JSON, and the signature against `keys`.
+/// Independent of every other line, so lines are examined in parallel.
+fn examine(bytes: &[u8], keys: Option<&Jwks>) -> Examined {
+    let (checked, sig) = match line::check(bytes) {
+        Err(fault) => {
+            return Examined {
+                checked: Err(fault),
+                sig: SigCheck::Unsigned,
+            };
+        }
+        Ok(ok) => ok,
+    };
+    let sig = match (sig, keys) {
+        (None, _) => SigCheck::Unsigned,
+        (Some(_), None) => SigCheck::Unchecked,
+        (Some((sig, signed_len)), Some(keys)) => match keys.get(sig.kid) {
+            None => SigCheck::UnknownKey(sig.kid.to_owned()),
+            Some(key) => {
+                let valid = sig.alg == "EdDSA"
+                    && b64::decode(sig.value).is_some_and(|raw| {
+                        crate::token::verify::check_signature_raw(key, &bytes[..signed_len], &raw)
+                            .is_ok()
+                    });
+                if valid {
+                    SigCheck::Valid
+                } else {
+                    SigCheck::Invalid(sig.kid.to_owned())
+                }
+            }
+        },
+    };
+    Examined {
+        checked: Ok(checked),
+        sig,
+    }
+}
+
+/// Bytes read per block; lines of a block are examined in parallel.
+const BLOCK: usize = 8 << 20;
+
+/// Reads into `buf` until it is full or the reader ends; returns the bytes read.
+fn read_full(reader: &mut impl io::Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// Applies `f` to every line, on up to 8 threads (one per core), keeping the order.
+fn par_map<T: Send>(lines: &[&[u8]], f: &(dyn Fn(&[u8]) -> T + Sync)) -> Vec<T> {
+    if lines.len() < 256 {
+        return lines.iter().map(|l| f(l)).collect();
+    }
+    static WORKERS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let workers =
+        *WORKERS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(8)));
+    if workers < 2 {
+        return lines.iter().map(|l| f(l)).collect();
+    }
+    let per = lines.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = lines
+            .chunks(per)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(|l| f(l)).collect::<Vec<T>>()))
+            .collect();
+        let mut out = Vec::with_capacity(lines.len());
+        for h in handles {
+            match h.join() {
+                Ok(part) => out.extend(part),
+                // A worker cannot panic on any input (no indexing out of bounds, no unwrap);
+                // were it to, the same work is redone here rather than lost.
+                Err(_) => return lines.iter().map(|l| f(l)).collect(),
+            }
+        }
+        out
+    })
+}
+
+/// Reads and verifies the log at `path`, applying `map` to every complete line (in order) as
+/// well. Stops at the first problem when `stop_at_break`. Reads what the file holds when it
+/// is opened: appends that land meanwhile are not seen, and a line being appended is never
+/// mistaken for a torn one (the length is taken under a shared lock, which waits for a writer
+/// to finish its line).
+pub(crate) fn scan<T: Send>(
     path: &Path,
-    mut each: impl FnMut(&[u8]) -> bool,
-) -> Result<u64, VerifyError> {
+    options: VerifyOptions,
+    stop_at_break: bool,
+    map: impl Fn(&[u8]) -> T + Sync,
+) -> Result<(ChainReport, Vec<T>), VerifyError> {
     let err = |source| VerifyError::Read {
         path: path.to_path_buf(),
         source,
@@ -409,41 +505,62 @@ pub(crate) fn read_lines(
         // A filesystem without locks: read what is there.
         Err(_) => file.metadata().map_err(err)?.len(),
     };
+    let keys = options.keys.clone();
+    let mut checker = ChainChecker::new(options);
+    let work = |l: &[u8]| (examine(l, keys.as_ref()), map(l));
     let mut reader = file.take(len);
-    let mut buf: Vec<u8> = vec![0u8; 4 << 20];
-    let mut filled = 0usize;
+    let mut out = Vec::new();
+    // One buffer for the whole file: a block, after the unfinished line of the block before.
+    let mut buf: Vec<u8> = Vec::new();
+    let mut kept = 0usize;
     loop {
-        if filled == buf.len() {
-            // No newline in 4 MiB: hand it over as one over-long line, which is refused.
-            each(&buf[..filled]);
-            return Ok(0);
+        // Never more than the file still holds: small logs get small buffers.
+        let want = usize::try_from(reader.limit()).map_or(BLOCK, |left| left.min(BLOCK));
+        if buf.len() < kept + want {
+            buf.resize(kept + want, 0);
         }
-        let n = reader.read(&mut buf[filled..]).map_err(err)?;
-        if n == 0 {
-            return Ok(filled as u64);
-        }
-        let scan_from = filled;
-        filled += n;
-        let mut start = 0;
-        for nl in memchr::memchr_iter(b'\n', &buf[scan_from..filled]) {
-            let end = scan_from + nl;
-            if !each(&buf[start..end]) {
-                return Ok(0);
+        let n = read_full(&mut reader, &mut buf[kept..kept + want]).map_err(err)?;
+        let filled = kept + n;
+        let Some(last_newline) = memchr::memrchr(b'\n', &buf[kept..filled]).map(|i| kept + i)
+        else {
+            if n == 0 {
+                if filled > 0 {
+                    checker.torn(filled as u64);
+                }
+                break;
             }
-            start = end + 1;
+            // No newline in two whole blocks: longer than any record. Examined as one line,
+            // which refuses it; reading stops there.
+            if filled > 2 * BLOCK {
+                let (examined, mapped) = work(&buf[..filled]);
+                let _ = checker.accept(examined);
+                out.push(mapped);
+                break;
+            }
+            kept = filled;
+            continue;
+        };
+        let mut lines: Vec<&[u8]> = Vec::new();
+        let mut from = 0;
+        for nl in memchr::memchr_iter(b'\n', &buf[..=last_newline]) {
+            lines.push(&buf[from..nl]);
+            from = nl + 1;
         }
-        buf.copy_within(start..filled, 0);
-        filled -= start;
+        for (examined, mapped) in par_map(&lines, &work) {
+            let ok = checker.accept(examined).is_ok();
+            out.push(mapped);
+            if !ok && stop_at_break {
+                return Ok((checker.finish(), out));
+            }
+        }
+        buf.copy_within(last_newline + 1..filled, 0);
+        kept = filled - last_newline - 1;
     }
+    Ok((checker.finish(), out))
 }
 
 /// Verifies the log at `path`: `Ok` with the report whether intact or broken, `Err` only when
-/// the file cannot be read.
+/// the file cannot be read. Lines are examined in parallel on the available cores.
 pub fn verify_log(path: &Path, options: VerifyOptions) -> Result<ChainReport, VerifyError> {
-    let mut checker = ChainChecker::new(options);
-    let torn = read_lines(path, |line| checker.push(line).is_ok())?;
-    if torn > 0 && checker.broken.is_none() {
-        checker.torn(torn);
-    }
-    Ok(checker.finish())
+    scan(path, options, true, |_| ()).map(|(report, _)| report)
 }
