@@ -200,8 +200,9 @@ pub struct Problem {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReleaseError {
-    /// The manifest file could not be read.
-    #[error("cannot read release manifest {}: {source}; check the path given with --release", path.display())]
+    /// The manifest file could not be read. The cause is the error's `source`, not part of its message, so that
+    /// a printed error chain shows it once.
+    #[error("cannot read release manifest {} (check the path given with --release)", path.display())]
     Read {
         /// The manifest.
         path: PathBuf,

@@ -494,3 +494,27 @@ fn canonical_json_is_compact_sorted_and_pins_do_not_count() {
     fs::write(&manifest, pinned).unwrap();
     assert_eq!(digest_of(&manifest), hashed.digest());
 }
+
+/// A printed error chain (`{:#}`) shows each cause once: no error repeats its source's message.
+fn assert_each_cause_shown_once(err: &dyn std::error::Error) {
+    let mut current = err;
+    while let Some(source) = current.source() {
+        let (outer, inner) = (current.to_string(), source.to_string());
+        assert!(
+            !outer.contains(&inner),
+            "{outer:?} repeats its source {inner:?}"
+        );
+        current = source;
+    }
+}
+
+#[test]
+fn unreadable_manifest_names_the_file_and_shows_the_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("release.toml");
+    let err = Release::load(&missing).unwrap_err();
+    assert!(matches!(err, ReleaseError::Read { .. }), "{err:?}");
+    assert!(err.to_string().contains(&missing.display().to_string()));
+    assert!(std::error::Error::source(&err).is_some());
+    assert_each_cause_shown_once(&err);
+}
