@@ -518,3 +518,17 @@ fn unreadable_manifest_names_the_file_and_shows_the_cause_once() {
     assert!(std::error::Error::source(&err).is_some());
     assert_each_cause_shown_once(&err);
 }
+
+#[test]
+fn non_utf8_manifest_is_invalid_at_the_bad_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("release.toml");
+    fs::write(&path, b"name = \"x\"\nversion = \"caf\xe9\"\n").unwrap();
+    let problems = problems_of(Release::load(&path).unwrap_err());
+    assert_eq!(problems.len(), 1);
+    assert_eq!(at(&problems[0]), (2, 15));
+    assert!(
+        problems[0].message.contains("not valid UTF-8"),
+        "{problems:?}"
+    );
+}
