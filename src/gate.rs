@@ -3,7 +3,7 @@
 //! This is the I/O shell around the pure [`crate::evaluate::evaluate`]; the CLI calls
 //! [`run`] and then renders the [`Decision`].
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use jiff::Timestamp;
 
