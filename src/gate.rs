@@ -333,12 +333,3 @@ fn secs(d: std::time::Duration) -> i64 {
 pub fn mint_token(key: &SigningKey, claims: &Claims) -> Result<String, MintError> {
     mint::mint(key, claims)
 }
-
-/// Convenience for callers that only have paths.
-pub fn request(policy: &Path, release: &Path) -> Request {
-    Request {
-        policy: policy.to_path_buf(),
-        release: release.to_path_buf(),
-        ..Request::default()
-    }
-}
