@@ -665,3 +665,40 @@ fn report_formats() {
     assert_eq!(broken["integrity"]["intact"], false);
     assert!(stderr(&out).contains("fails verification"));
 }
+
+#[test]
+fn the_python_verifier_in_the_docs_agrees() {
+    let docs = std::fs::read_to_string(root().join("docs/audit.md")).unwrap();
+    let section = docs
+        .split_once("## Checking a log without gatepass")
+        .unwrap()
+        .1;
+    let script = section
+        .split_once("```python\n")
+        .unwrap()
+        .1
+        .split_once("```")
+        .unwrap()
+        .0;
+    let python = |args: &[&str]| Command::new("python3").args(args).output();
+    if python(&["--version"]).is_err() {
+        eprintln!("python3 not found: the documented verifier is not exercised");
+        return;
+    }
+    let (dir, log) = log_with(2);
+    let file = dir.path().join("verify_audit.py");
+    std::fs::write(&file, script).unwrap();
+    let out = python(&[s(&file), s(&log)]).unwrap();
+    let head = stdout(&audit_verify(&log, &[])).trim().to_owned();
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("intact; head {head}"),
+        "{}",
+        stderr(&out)
+    );
+    let mut l = lines(&log);
+    l[1] = l[1].replacen("\"check\"", "\"chock\"", 1);
+    std::fs::write(&log, l.concat()).unwrap();
+    let out = python(&[s(&file), s(&log)]).unwrap();
+    assert_eq!(stdout(&out).trim(), "line 2: edited");
+}
