@@ -307,11 +307,15 @@ impl ChainChecker {
             Some((last_seq, last_hash)) => {
                 let expected = last_seq.saturating_add(1);
                 if seq > expected {
+                    let missing = if seq - 1 == expected {
+                        format!("record {expected} is missing")
+                    } else {
+                        format!("records {expected}–{} are missing", seq - 1)
+                    };
                     return Err(self.brk(
                         BreakKind::Removed,
                         format!(
-                            "seq jumps from {last_seq} to {seq}: record(s) {expected}–{} are missing (removed), or records are out of order",
-                            seq - 1
+                            "seq jumps from {last_seq} to {seq}: {missing} (removed), or records are out of order"
                         ),
                     ));
                 }

@@ -234,6 +234,9 @@ pub fn human(r: &Report, log: &str, deployments: bool) -> String {
     }
 
     let _ = writeln!(o, "\nDecisions by command");
+    if r.decisions.is_empty() {
+        let _ = writeln!(o, "  none");
+    }
     let mut line = String::new();
     let mut current = None;
     for d in &r.decisions {
