@@ -702,3 +702,36 @@ fn the_python_verifier_in_the_docs_agrees() {
     let out = python(&[s(&file), s(&log)]).unwrap();
     assert_eq!(stdout(&out).trim(), "line 2: edited");
 }
+
+#[test]
+fn a_damaged_log_stops_a_deploy_target_before_it_consumes_its_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let gate_log = dir.path().join("gate.jsonl");
+    let token = stdout(&issue(&gate_log)).trim().to_owned();
+    let target_log = dir.path().join("target.jsonl");
+    let replay = dir.path().join("replay.jsonl");
+    let verify = || {
+        run(&[
+            "verify",
+            "--keys",
+            "keys/gate.jwks.json",
+            "--audience",
+            "staging",
+            "--replay-db",
+            s(&replay),
+            "--audit-log",
+            s(&target_log),
+            &token,
+        ])
+    };
+    std::fs::write(&target_log, b"{\"v\":1,\"seq\":1").unwrap();
+    let out = verify();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+    assert!(!replay.exists(), "the token's jti was not consumed");
+    assert_eq!(code(&run(&["audit", "repair", s(&target_log)])), 0);
+    let out = verify();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let recs = records(&target_log);
+    assert_eq!(recs.last().unwrap().decision.as_str(), "verified");
+}

@@ -180,6 +180,49 @@ impl AuditLog {
         &self.path
     }
 
+    /// Checks that the log can be appended to now: it can be opened for appending (it is
+    /// created if missing) and locked, and its tail is intact. Returns the `seq` of its last
+    /// record (0 when empty).
+    ///
+    /// A command calls this before it acts (a deploy target before it consumes a token's
+    /// replay entry, the gate before it evaluates), so that a misconfigured or damaged log
+    /// stops it early; [`AuditLog::append`] still checks everything again.
+    pub fn ready(&self) -> Result<u64, AppendError> {
+        let io = |operation| {
+            move |source| AppendError::Io {
+                path: self.path.clone(),
+                operation,
+                source,
+            }
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&self.path)
+            .map_err(io("open"))?;
+        file.lock().map_err(io("lock"))?;
+        let result = (|| {
+            let len = file.metadata().map_err(io("read"))?.len();
+            match read_tail(&mut file, len).map_err(io("read"))? {
+                Tail::Empty => Ok(0),
+                Tail::Last { seq, .. } => Ok(seq),
+                Tail::Torn { start } => Err(AppendError::Torn {
+                    path: self.path.clone(),
+                    line: line_number(&mut file, start).map_err(io("read"))?,
+                    bytes: len - start,
+                }),
+                Tail::Bad { start, why } => Err(AppendError::BadTail {
+                    path: self.path.clone(),
+                    line: line_number(&mut file, start).map_err(io("read"))?,
+                    why,
+                }),
+            }
+        })();
+        let _ = file.unlock();
+        result
+    }
+
     /// Appends `record` (its `v`, `seq` and `prev` are set here), signed by `signer` when given.
     ///
     /// Refuses to extend a log whose tail is torn or not an intact record. Safe with any
@@ -353,12 +396,8 @@ impl AuditLog {
             });
         }
         let torn_len = len - start;
-        let moved_to = torn_path(&self.path, time);
-        let mut out = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&moved_to)
-            .map_err(io(&moved_to, "create"))?;
+        let (moved_to, mut out) = create_torn_file(&self.path, time)
+            .map_err(io(&self.path, "create the file for the torn bytes beside"))?;
         let digest =
             copy_hashed(file, start, torn_len, &mut out).map_err(io(&moved_to, "write"))?;
         out.sync_all().map_err(io(&moved_to, "write"))?;
@@ -486,10 +525,26 @@ fn copy_hashed(file: &mut File, start: u64, len: u64, out: &mut File) -> io::Res
     Ok(Sha256Digest(hasher.finalize().into()))
 }
 
-fn torn_path(log: &Path, time: Timestamp) -> PathBuf {
-    let mut name = log.file_name().unwrap_or_default().to_owned();
-    name.push(format!(".torn-{}", time.strftime("%Y%m%dT%H%M%SZ")));
-    log.with_file_name(name)
+/// Creates `LOG.torn-<time>` (or `…-2`, `…-3` when taken), never overwriting a file.
+fn create_torn_file(log: &Path, time: Timestamp) -> io::Result<(PathBuf, File)> {
+    let stamp = time.strftime("%Y%m%dT%H%M%SZ").to_string();
+    for n in 1..=100 {
+        let mut name = log.file_name().unwrap_or_default().to_owned();
+        name.push(format!(".torn-{stamp}"));
+        if n > 1 {
+            name.push(format!("-{n}"));
+        }
+        let path = log.with_file_name(name);
+        match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(file) => return Ok((path, file)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        "100 files for torn bytes with this time stamp already exist",
+    ))
 }
 
 /// Makes a new directory entry durable; not every platform can open a directory.

@@ -427,3 +427,44 @@ fn signatures_are_checked_against_the_key_set() {
             .is_intact()
     );
 }
+
+#[test]
+fn ready_reports_the_state_of_the_tail_without_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = AuditLog::new(dir.path().join("audit.jsonl"));
+    assert_eq!(log.ready().unwrap(), 0);
+    log.append(rec(1), None).unwrap();
+    log.append(rec(2), None).unwrap();
+    assert_eq!(log.ready().unwrap(), 2);
+    let before = fs::read(log.path()).unwrap();
+    fs::write(log.path(), &before[..before.len() - 3]).unwrap();
+    assert!(matches!(
+        log.ready(),
+        Err(AppendError::Torn { line: 2, .. })
+    ));
+    assert!(matches!(
+        AuditLog::new(dir.path().join("no/such/dir.jsonl")).ready(),
+        Err(AppendError::Io { .. })
+    ));
+}
+
+#[test]
+fn repairs_in_the_same_second_never_overwrite_moved_bytes() {
+    let (_dir, log) = log_of(1);
+    let time = "2026-11-24T15:00:00Z".parse().unwrap();
+    let mut moved = Vec::new();
+    for torn in [&b"{\"v\":1,"[..], &b"{\"v\":"[..]] {
+        let mut f = fs::OpenOptions::new()
+            .append(true)
+            .open(log.path())
+            .unwrap();
+        f.write_all(torn).unwrap();
+        drop(f);
+        let r = log.repair(time, actor(), None).unwrap();
+        assert_eq!(fs::read(&r.moved_to).unwrap(), torn);
+        moved.push(r.moved_to);
+    }
+    assert_ne!(moved[0], moved[1]);
+    assert!(moved[1].to_string_lossy().ends_with("T150000Z-2"));
+    assert_eq!(verify(log.path()).records, 3);
+}

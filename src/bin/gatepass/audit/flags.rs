@@ -29,7 +29,8 @@ pub struct Recorder {
 }
 
 impl AuditArgs {
-    /// Checks the flags and loads the signing key, before any decision is made.
+    /// Checks the flags, loads the signing key and checks that the log can be appended to,
+    /// before any decision is made.
     pub fn recorder(&self) -> anyhow::Result<Recorder> {
         let key = match (&self.audit_key, &self.audit_log) {
             (Some(_), None) => bail!("--audit-key needs --audit-log (or GATEPASS_AUDIT_LOG)"),
@@ -39,10 +40,12 @@ impl AuditArgs {
             ),
             (None, _) => None,
         };
-        Ok(Recorder {
-            log: self.audit_log.as_ref().map(AuditLog::new),
-            key,
-        })
+        let log = self.audit_log.as_ref().map(AuditLog::new);
+        // Fail before acting: before evaluating, before a deploy target consumes its token.
+        if let Some(log) = &log {
+            log.ready()?;
+        }
+        Ok(Recorder { log, key })
     }
 }
 
