@@ -20,9 +20,12 @@ use std::path::Path;
 
 use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan as _};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::record::{Command, Record, Verdict};
+use super::record::{
+    Actor, ApprovalEntry, Command, ExceptionEntry, Record, ReleaseRef, TokenRef, UnmetCriterion,
+    Verdict,
+};
 #[cfg(test)]
 use super::verify::ChainChecker;
 use super::verify::{ChainReport, VerifyError, VerifyOptions, scan};
@@ -35,7 +38,11 @@ pub const REPORT_SCHEMA: &str = "gatepass-audit-report/1";
 /// A log read for reporting: its records and the verdict on its integrity.
 #[derive(Debug, Clone)]
 pub struct Loaded {
-    /// Every line that parsed as a record, in log order.
+    /// Every line that parsed as a record, in log order, with only what the report reads:
+    /// `seq`, `time`, `command`, `decision`, the release's name, version and digest,
+    /// `environment`, the ids, gates and states of `unmet`, the roles and approvers of
+    /// `approvals`, `exception`, `token`, and the actor's id, repository and run (so that
+    /// years of records fit in little memory).
     pub records: Vec<Record>,
     /// Lines that did not parse as records (counted, not used).
     pub unreadable: u64,
@@ -46,7 +53,9 @@ pub struct Loaded {
 /// Reads and verifies the log at `path` in one pass.
 pub fn load(path: &Path, options: VerifyOptions) -> Result<Loaded, VerifyError> {
     let (chain, parsed) = scan(path, options, false, |line| {
-        serde_json::from_slice::<Record>(line).ok()
+        serde_json::from_slice::<Lean>(line)
+            .ok()
+            .map(Lean::into_record)
     })?;
     let unreadable = parsed.iter().filter(|r| r.is_none()).count() as u64;
     Ok(Loaded {
@@ -54,6 +63,103 @@ pub fn load(path: &Path, options: VerifyOptions) -> Result<Loaded, VerifyError> 
         unreadable,
         chain,
     })
+}
+
+/// The members of a record the report reads; serde skips the rest without allocating.
+#[derive(Deserialize)]
+struct Lean {
+    seq: u64,
+    time: Timestamp,
+    command: Command,
+    decision: Verdict,
+    #[serde(default)]
+    release: Option<LeanRelease>,
+    #[serde(default)]
+    environment: Option<String>,
+    #[serde(default)]
+    unmet: Vec<LeanUnmet>,
+    #[serde(default)]
+    approvals: Vec<LeanApproval>,
+    #[serde(default)]
+    exception: Option<ExceptionEntry>,
+    #[serde(default)]
+    token: Option<TokenRef>,
+    actor: LeanActor,
+}
+
+#[derive(Deserialize)]
+struct LeanRelease {
+    name: String,
+    version: String,
+    digest: String,
+}
+
+#[derive(Deserialize)]
+struct LeanUnmet {
+    id: String,
+    gate: Gate,
+    status: Status,
+}
+
+#[derive(Deserialize)]
+struct LeanApproval {
+    role: String,
+    approver: String,
+}
+
+#[derive(Deserialize)]
+struct LeanActor {
+    id: String,
+    #[serde(default)]
+    github_repository: Option<String>,
+    #[serde(default)]
+    github_run_id: Option<String>,
+}
+
+impl Lean {
+    fn into_record(self) -> Record {
+        let actor = Actor {
+            id: self.actor.id,
+            github_repository: self.actor.github_repository,
+            github_run_id: self.actor.github_run_id,
+            ..Actor::default()
+        };
+        let mut r = Record::new(self.command, self.decision, self.time, actor);
+        r.seq = self.seq;
+        r.release = self.release.map(|x| ReleaseRef {
+            name: x.name,
+            version: x.version,
+            digest: x.digest,
+            change: None,
+            tier: None,
+        });
+        r.environment = self.environment;
+        r.unmet = self
+            .unmet
+            .into_iter()
+            .map(|u| UnmetCriterion {
+                id: u.id,
+                gate: u.gate,
+                status: u.status,
+                expected: String::new(),
+                found: String::new(),
+                files: Vec::new(),
+            })
+            .collect();
+        r.approvals = self
+            .approvals
+            .into_iter()
+            .map(|a| ApprovalEntry {
+                role: a.role,
+                approver: a.approver,
+                at: String::new(),
+                source: String::new(),
+            })
+            .collect();
+        r.exception = self.exception;
+        r.token = self.token;
+        r
+    }
 }
 
 /// The time window of a report: `since` ≤ time < `until`.
