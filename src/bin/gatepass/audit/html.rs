@@ -36,6 +36,11 @@ fn esc(text: &str) -> String {
     out
 }
 
+/// Room left of a chart for the y-axis labels up to `max`.
+fn label_margin(max: u64) -> f64 {
+    14.0 + 7.0 * max.to_string().len() as f64
+}
+
 /// A round axis maximum and step for values up to `max`, about four gridlines.
 fn axis(max: u64) -> (u64, u64) {
     if max == 0 {
@@ -130,9 +135,6 @@ fn timeline_chart(r: &Report) -> String {
     if r.timeline.is_empty() {
         return r#"<p class="empty">No issue decisions in this period.</p>"#.into();
     }
-    let (w, h, left, right, top, bottom) = (760.0, 250.0, 44.0, 12.0, 12.0, 34.0);
-    let plot_w = w - left - right;
-    let plot_h = h - top - bottom;
     let max = r
         .timeline
         .iter()
@@ -140,6 +142,9 @@ fn timeline_chart(r: &Report) -> String {
         .max()
         .unwrap_or(0);
     let (ymax, step) = axis(max);
+    let (w, h, left, right, top, bottom) = (760.0, 250.0, label_margin(ymax), 12.0, 12.0, 34.0);
+    let plot_w = w - left - right;
+    let plot_h = h - top - bottom;
     let y = |v: u64| top + plot_h - (v as f64 / ymax as f64) * plot_h;
     let mut s =
         format!(r#"<svg viewBox="0 0 {w} {h}" role="img" aria-label="Issue decisions over time">"#);
@@ -278,10 +283,10 @@ fn cycle_chart(r: &Report) -> String {
         bin_of(r.cycle_time.median_seconds),
         bin_of(r.cycle_time.p90_seconds),
     );
-    let (w, h, left, top, bottom) = (480.0, 230.0, 36.0, 22.0, 40.0);
+    let (ymax, step) = axis(counts.iter().copied().max().unwrap_or(0));
+    let (w, h, left, top, bottom) = (480.0, 230.0, label_margin(ymax), 22.0, 40.0);
     let plot_w = w - left - 8.0;
     let plot_h = h - top - bottom;
-    let (ymax, step) = axis(counts.iter().copied().max().unwrap_or(0));
     let y = |v: u64| top + plot_h - (v as f64 / ymax as f64) * plot_h;
     let mut s =
         format!(r#"<svg viewBox="0 0 {w} {h}" role="img" aria-label="Cycle time distribution">"#);
@@ -336,6 +341,9 @@ fn cycle_chart(r: &Report) -> String {
     s
 }
 
+/// Rows at most in a table of the page; the JSON report has them all.
+const MAX_ROWS: usize = 500;
+
 /// Every release's cycle, slowest first, folded away.
 fn cycle_table(r: &Report) -> String {
     if r.cycle_time.releases.is_empty() {
@@ -343,9 +351,15 @@ fn cycle_table(r: &Report) -> String {
     }
     let mut rows: Vec<_> = r.cycle_time.releases.iter().collect();
     rows.sort_by_key(|c| std::cmp::Reverse(c.seconds.unwrap_or(i64::MAX)));
+    let total = rows.len();
+    rows.truncate(MAX_ROWS);
     let mut s = format!(
-        r#"<details><summary>Every release, slowest first ({})</summary><table><tr><th>release</th><th>environment</th><th class="num">evaluations</th><th class="num">cycle time</th></tr>"#,
-        rows.len()
+        r#"<details><summary>{}, slowest first</summary><table><tr><th>release</th><th>environment</th><th class="num">evaluations</th><th class="num">cycle time</th></tr>"#,
+        if total > MAX_ROWS {
+            format!("The {MAX_ROWS} slowest of {total} releases")
+        } else {
+            format!("Every release ({total})")
+        }
     );
     for c in rows {
         let _ = write!(
@@ -514,10 +528,15 @@ pub fn page(r: &Report, log: &str, deployments: bool, generated: Timestamp) -> S
             .collect();
         let _ = write!(
             o,
-            r#"<div class="sub">signed by {}</div><table><tr><th>time (UTC)</th><th>release</th><th>environment</th><th>waived</th><th>reason and risk accepted</th><th>signed by</th><th>run by</th></tr>"#,
-            esc(&signers.join(", "))
+            r#"<div class="sub">signed by {}{}</div><table><tr><th>time (UTC)</th><th>release</th><th>environment</th><th>waived</th><th>reason and risk accepted</th><th>signed by</th><th>run by</th></tr>"#,
+            esc(&signers.join(", ")),
+            if r.exceptions.list.len() > MAX_ROWS {
+                format!(" · the latest {MAX_ROWS} shown; --format json lists every one")
+            } else {
+                " · latest first".to_owned()
+            }
         );
-        for e in &r.exceptions.list {
+        for e in r.exceptions.list.iter().rev().take(MAX_ROWS) {
             let _ = write!(
                 o,
                 r#"<tr><td class="mono">{}</td><td>{}</td><td>{}</td><td><code>{}</code></td><td>{}<div class="why">risk accepted: {}</div></td><td>{}</td><td>{}</td></tr>"#,
@@ -545,7 +564,14 @@ pub fn page(r: &Report, log: &str, deployments: bool, generated: Timestamp) -> S
             o.push_str(r#"<p class="empty">No deployment in this period.</p>"#);
         } else {
             o.push_str(r#"<table><tr><th>time (UTC)</th><th>environment</th><th>release</th><th>decision</th><th>deployer</th><th>approvers</th><th>verified at target</th><th>validation</th></tr>"#);
-            for d in r.deployments.iter().rev() {
+            if r.deployments.len() > MAX_ROWS {
+                let _ = write!(
+                    o,
+                    r#"<p class="why">The latest {MAX_ROWS} of {}; <code>--format json</code> lists every one.</p>"#,
+                    r.deployments.len()
+                );
+            }
+            for d in r.deployments.iter().rev().take(MAX_ROWS) {
                 let run = match (&d.repository, &d.run_id) {
                     (Some(repo), Some(id)) => format!("{repo} run {id}"),
                     (None, Some(id)) => format!("run {id}"),
