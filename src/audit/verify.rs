@@ -8,7 +8,7 @@ use std::io::{self, Read as _};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use super::line::{self, CheckedLine, GENESIS, LineFault, short};
+use super::line::{self, CheckedLine, GENESIS, LineFault, MAX_LINE_BYTES, short};
 use crate::hash::Sha256Digest;
 use crate::token::{Jwks, b64};
 
@@ -489,12 +489,27 @@ fn par_map<T: Send>(lines: &[&[u8]], f: &(dyn Fn(&[u8]) -> T + Sync)) -> Vec<T> 
 /// is opened: appends that land meanwhile are not seen, and a line being appended is never
 /// mistaken for a torn one (the length is taken under a shared lock, which waits for a writer
 /// to finish its line).
+///
+/// A reader thread reads the next block while the lines of the current one are examined in
+/// parallel; the chain is then linked in order on this thread.
 pub(crate) fn scan<T: Send>(
     path: &Path,
     options: VerifyOptions,
     stop_at_break: bool,
     map: impl Fn(&[u8]) -> T + Sync,
 ) -> Result<(ChainReport, Vec<T>), VerifyError> {
+    scan_in_blocks(path, options, stop_at_break, map, BLOCK)
+}
+
+/// [`scan`] with blocks of `block` bytes (small in tests, to cross many block boundaries).
+fn scan_in_blocks<T: Send>(
+    path: &Path,
+    options: VerifyOptions,
+    stop_at_break: bool,
+    map: impl Fn(&[u8]) -> T + Sync,
+    block_size: usize,
+) -> Result<(ChainReport, Vec<T>), VerifyError> {
+    let block_size = block_size.max(1);
     let err = |source| VerifyError::Read {
         path: path.to_path_buf(),
         source,
@@ -512,54 +527,89 @@ pub(crate) fn scan<T: Send>(
     let keys = options.keys.clone();
     let mut checker = ChainChecker::new(options);
     let work = |l: &[u8]| (examine(l, keys.as_ref()), map(l));
-    let mut reader = file.take(len);
     let mut out = Vec::new();
-    // One buffer for the whole file: a block, after the unfinished line of the block before.
-    let mut buf: Vec<u8> = Vec::new();
-    let mut kept = 0usize;
-    loop {
-        // Never more than the file still holds: small logs get small buffers.
-        let want = usize::try_from(reader.limit()).map_or(BLOCK, |left| left.min(BLOCK));
-        if buf.len() < kept + want {
-            buf.resize(kept + want, 0);
-        }
-        let n = read_full(&mut reader, &mut buf[kept..kept + want]).map_err(err)?;
-        let filled = kept + n;
-        let Some(last_newline) = memchr::memrchr(b'\n', &buf[kept..filled]).map(|i| kept + i)
-        else {
-            if n == 0 {
-                if filled > 0 {
-                    checker.torn(filled as u64);
+    // Full blocks to this thread; emptied ones back to the reader, to be filled again.
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(1);
+    let (empty_tx, empty_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut reader = file.take(len);
+            loop {
+                let want =
+                    usize::try_from(reader.limit()).map_or(block_size, |left| left.min(block_size));
+                let mut buf = empty_rx.try_recv().unwrap_or_default();
+                buf.resize(want, 0);
+                let sent = match read_full(&mut reader, &mut buf) {
+                    Ok(n) => {
+                        buf.truncate(n);
+                        // An empty block marks the end; a closed channel means stop.
+                        full_tx.send(Ok(buf)).is_ok() && n > 0
+                    }
+                    Err(e) => {
+                        let _ = full_tx.send(Err(e));
+                        false
+                    }
+                };
+                if !sent {
+                    break;
                 }
-                break;
             }
-            // No newline in two whole blocks: longer than any record. Examined as one line,
-            // which refuses it; reading stops there.
-            if filled > 2 * BLOCK {
-                let (examined, mapped) = work(&buf[..filled]);
-                let _ = checker.accept(examined);
+        });
+        // The receiving end lives in this closure: leaving it early stops the reader.
+        let consume = move |checker: &mut ChainChecker, out: &mut Vec<T>| -> io::Result<()> {
+            let mut carry: Vec<u8> = Vec::new();
+            for block in full_rx {
+                let block = block?;
+                if block.is_empty() {
+                    break;
+                }
+                let Some(first) = memchr::memchr(b'\n', &block) else {
+                    carry.extend_from_slice(&block);
+                    if carry.len() > MAX_LINE_BYTES {
+                        // Longer than any record, and no newline yet: examined as one line,
+                        // which refuses it; reading stops there.
+                        let (examined, mapped) = work(&carry);
+                        let _ = checker.accept(examined);
+                        out.push(mapped);
+                        return Ok(());
+                    }
+                    let _ = empty_tx.try_send(block);
+                    continue;
+                };
+                // The line begun in the previous block ends at the first newline of this one.
+                carry.extend_from_slice(&block[..first]);
+                let (examined, mapped) = work(&carry);
+                carry.clear();
+                let ok = checker.accept(examined).is_ok();
                 out.push(mapped);
-                break;
+                if !ok && stop_at_break {
+                    return Ok(());
+                }
+                let last = memchr::memrchr(b'\n', &block).unwrap_or(first);
+                let mut lines: Vec<&[u8]> = Vec::new();
+                let mut from = first + 1;
+                for nl in memchr::memchr_iter(b'\n', &block[first + 1..=last]) {
+                    lines.push(&block[from..first + 1 + nl]);
+                    from = first + 1 + nl + 1;
+                }
+                for (examined, mapped) in par_map(&lines, &work) {
+                    let ok = checker.accept(examined).is_ok();
+                    out.push(mapped);
+                    if !ok && stop_at_break {
+                        return Ok(());
+                    }
+                }
+                carry.extend_from_slice(&block[last + 1..]);
+                let _ = empty_tx.try_send(block);
             }
-            kept = filled;
-            continue;
+            if !carry.is_empty() {
+                checker.torn(carry.len() as u64);
+            }
+            Ok(())
         };
-        let mut lines: Vec<&[u8]> = Vec::new();
-        let mut from = 0;
-        for nl in memchr::memchr_iter(b'\n', &buf[..=last_newline]) {
-            lines.push(&buf[from..nl]);
-            from = nl + 1;
-        }
-        for (examined, mapped) in par_map(&lines, &work) {
-            let ok = checker.accept(examined).is_ok();
-            out.push(mapped);
-            if !ok && stop_at_break {
-                return Ok((checker.finish(), out));
-            }
-        }
-        buf.copy_within(last_newline + 1..filled, 0);
-        kept = filled - last_newline - 1;
-    }
+        consume(&mut checker, &mut out)
+    })
+    .map_err(err)?;
     Ok((checker.finish(), out))
 }
 
@@ -567,4 +617,61 @@ pub(crate) fn scan<T: Send>(
 /// the file cannot be read. Lines are examined in parallel on the available cores.
 pub fn verify_log(path: &Path, options: VerifyOptions) -> Result<ChainReport, VerifyError> {
     scan(path, options, true, |_| ()).map(|(report, _)| report)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use crate::audit::{Actor, AuditLog, Command, Record, Verdict};
+
+    fn scan_report(path: &Path, block: usize) -> (ChainReport, Vec<usize>) {
+        scan_in_blocks(path, VerifyOptions::default(), false, <[u8]>::len, block).unwrap()
+    }
+
+    #[test]
+    fn block_boundaries_change_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::new(dir.path().join("audit.jsonl"));
+        for i in 0..700 {
+            let time = jiff::Timestamp::from_second(1_790_000_000 + i).unwrap();
+            let mut r = Record::new(Command::Check, Verdict::Allow, time, Actor::default());
+            r.environment = Some("x".repeat((i % 97) as usize));
+            log.append(r, None).unwrap();
+        }
+        let bytes = std::fs::read(log.path()).unwrap();
+        let lengths: Vec<usize> = bytes
+            .split(|&b| b == b'\n')
+            .map(<[u8]>::len)
+            .filter(|&n| n > 0)
+            .collect();
+        let whole = scan_report(log.path(), BLOCK);
+        assert!(whole.0.is_intact());
+        assert_eq!(whole.0.records, 700);
+        assert_eq!(whole.1, lengths);
+        // Blocks smaller than a line, about a line, and holding hundreds of lines (parallel).
+        for block in [13, 100, 333, 4096, 65_536, 150_000] {
+            assert_eq!(scan_report(log.path(), block), whole, "block {block}");
+        }
+
+        // The same first problem whatever the blocks: an edit, then a torn tail.
+        let t = dir.path().join("t.jsonl");
+        for (at, damage) in [(bytes.len() / 2, 1usize), (bytes.len() - 1, 0)] {
+            let mut edited = bytes.clone();
+            if damage == 1 {
+                edited[at] ^= 1;
+            } else {
+                edited.truncate(at - 40);
+            }
+            std::fs::write(&t, &edited).unwrap();
+            let expected = scan_report(&t, BLOCK).0.broken.unwrap();
+            for block in [13, 4096, 150_000] {
+                assert_eq!(
+                    scan_report(&t, block).0.broken.as_ref(),
+                    Some(&expected),
+                    "block {block}"
+                );
+            }
+        }
+    }
 }
