@@ -10,8 +10,6 @@
 //! SHA-256 of the bytes before `,"hash":"`. Both are defined on bytes, not on a re-serialized
 //! JSON value, so any verifier can check them by slicing the line: no canonical JSON needed.
 
-use std::fmt::Write as _;
-
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 
@@ -144,7 +142,9 @@ pub(crate) fn check(line: &[u8]) -> Result<(CheckedLine, Signed<'_>), LineFault>
             super::RECORD_VERSION
         )));
     }
-    let Some((prefix, suffix, own)) = layout.filter(|(_, _, own)| hex(own) == chain.hash) else {
+    let Some((prefix, suffix, own)) = layout.filter(|(_, suffix, _)| {
+        suffix.get(HASH_MEMBER.len()..HASH_MEMBER.len() + 64) == Some(chain.hash.as_bytes())
+    }) else {
         return Err(LineFault::NotARecord(
             "`hash` is not the last member of the line, as the log writes it".into(),
         ));
@@ -159,16 +159,32 @@ pub(crate) fn check(line: &[u8]) -> Result<(CheckedLine, Signed<'_>), LineFault>
         Some(sig) => {
             // The member exactly as the log writes it (the values are base64url and `EdDSA`,
             // which JSON writes without escapes; a borrowed string cannot hold one anyway).
-            let member = format!(
-                r#","sig":{{"alg":"{}","kid":"{}","value":"{}"}}"#,
-                sig.alg, sig.kid, sig.value
-            );
-            if !prefix.ends_with(member.as_bytes()) {
+            let parts: [&[u8]; 7] = [
+                br#","sig":{"alg":""#,
+                sig.alg.as_bytes(),
+                br#"","kid":""#,
+                sig.kid.as_bytes(),
+                br#"","value":""#,
+                sig.value.as_bytes(),
+                br#""}"#,
+            ];
+            let len: usize = parts.iter().map(|p| p.len()).sum();
+            let member = prefix.len().checked_sub(len).map(|at| &prefix[at..]);
+            let written = member.is_some_and(|mut rest| {
+                parts.iter().all(|p| match rest.strip_prefix(*p) {
+                    Some(r) => {
+                        rest = r;
+                        true
+                    }
+                    None => false,
+                })
+            });
+            if !written {
                 return Err(LineFault::NotARecord(
                     "`sig` is not where the log writes it (just before `hash`)".into(),
                 ));
             }
-            Some((sig, prefix.len() - member.len()))
+            Some((sig, prefix.len() - len))
         }
     };
     Ok((
@@ -208,11 +224,7 @@ pub(crate) fn parse_hex(text: &str) -> Option<Sha256Digest> {
 
 /// A digest as the log writes it: lowercase hex.
 pub(crate) fn hex(d: &Sha256Digest) -> String {
-    let mut s = String::with_capacity(64);
-    for b in d.0 {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
+    d.to_hex()
 }
 
 #[cfg(test)]
