@@ -6,6 +6,7 @@ pub mod evaluate;
 pub mod evidence;
 pub mod gate;
 pub mod gather;
+pub mod github;
 pub mod hash;
 pub mod model;
 pub mod policy;
