@@ -30,17 +30,21 @@ pub struct GateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    #[command(flatten)]
+    pub github: crate::github::GithubArgs,
 }
 
 impl GateArgs {
-    pub fn request(&self) -> Request {
-        Request {
+    /// The gate request; with `--github-approvals`, GitHub's approvals are gathered into it.
+    pub fn request(&self) -> anyhow::Result<Request> {
+        let request = Request {
             policy: self.policy.clone(),
             release: self.release.clone(),
             approvals: self.approvals.clone(),
             exceptions: self.exceptions.clone(),
             ..Request::default()
-        }
+        };
+        crate::github::request(request, &self.github)
     }
 }
 

@@ -35,20 +35,30 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // The key is checked before anything else, so a misconfigured gate fails fast.
     let key = load_key(args.key.as_deref())?;
     let now = jiff::Timestamp::now();
-    let run = gate::run(&args.gate.request(), now, progress().as_ref())?;
+    let run = gate::run(&args.gate.request()?, now, progress().as_ref())?;
     let warn = args.mode == Mode::Warn;
     eprint!("{}", render::human(&run.decision, warn));
     if args.gate.format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&run.decision)?);
     }
-    let Some(claims) = gate::claims_for(&run, now)? else {
+    let claims = gate::claims_for(&run, now)?;
+    let token = claims
+        .as_ref()
+        .map(|c| gate::mint_token(&key, c))
+        .transpose()?;
+    crate::github::report(
+        &args.gate.github,
+        &run,
+        token.as_deref().zip(claims.as_ref()),
+        warn,
+    )?;
+    let (Some(claims), Some(token)) = (claims, token) else {
         return Ok(if warn {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(EXIT_DENIED)
         });
     };
-    let token = gate::mint_token(&key, &claims)?;
     if args.gate.format == Format::Human {
         println!("{token}");
     }

@@ -8,6 +8,7 @@ mod approve;
 mod check;
 mod exception;
 mod gate_args;
+mod github;
 mod init;
 mod issue;
 mod keygen;
@@ -67,6 +68,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("gatepass: error: {err:#}");
+            github::on_error(&err);
             ExitCode::from(EXIT_ERROR)
         }
     }

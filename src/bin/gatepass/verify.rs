@@ -75,6 +75,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let token = read_token(args.token.as_deref())?;
+    crate::github::mask(&token);
     let keys = load_keys(&args.keys)?;
     let leeway = i64::try_from(args.leeway).context("--leeway is too large")?;
     let verifier = Verifier::new(keys)
@@ -137,12 +138,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         .store(path)?;
     }
+    crate::github::verified(&verified)?;
     println!("{}", serde_json::to_string_pretty(&verified.payload)?);
     summarise(&verified, now, restarted, artifacts.len());
     Ok(ExitCode::SUCCESS)
 }
 
 fn reject(r: &Rejection) -> ExitCode {
+    crate::github::rejected(r);
     eprintln!("gatepass: token rejected [{}]: {r}", r.rule());
     ExitCode::from(EXIT_DENIED)
 }
