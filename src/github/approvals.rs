@@ -25,7 +25,8 @@
 //! an entry counts when its `state` is `approved`, one of its `environments` is named exactly
 //! like the policy's `environment`, and the approver is not the deployer or the pull request's
 //! author and holds a role. GitHub records no time for the approval itself, so its time is the
-//! moment gatepass collected it: the approval was given before this run step started.
+//! instant of the decision (`now`, the moment gatepass collects it): the approval was given
+//! for this very run, before the step started.
 //!
 //! Any API failure is a [`GithubError`] (exit 2), never an empty result.
 

@@ -24,7 +24,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         })?,
         None => jiff::Timestamp::now(),
     };
-    let run = gate::run(&args.gate.request()?, now, progress().as_ref())?;
+    let run = gate::run(&args.gate.request(now)?, now, progress().as_ref())?;
     eprint!("{}", render::human(&run.decision, false));
     if args.gate.format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&run.decision)?);

@@ -35,8 +35,9 @@ pub struct GateArgs {
 }
 
 impl GateArgs {
-    /// The gate request; with `--github-approvals`, GitHub's approvals are gathered into it.
-    pub fn request(&self) -> anyhow::Result<Request> {
+    /// The gate request for a decision at `now`; with `--github-approvals`, GitHub's approvals
+    /// are gathered into it.
+    pub fn request(&self, now: jiff::Timestamp) -> anyhow::Result<Request> {
         let request = Request {
             policy: self.policy.clone(),
             release: self.release.clone(),
@@ -44,7 +45,7 @@ impl GateArgs {
             exceptions: self.exceptions.clone(),
             ..Request::default()
         };
-        crate::github::request(request, &self.github)
+        crate::github::request(request, &self.github, now)
     }
 }
 

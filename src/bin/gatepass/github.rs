@@ -77,7 +77,14 @@ impl GithubArgs {
 }
 
 /// The gate request, with GitHub approvals added when `--github-approvals` is given.
-pub fn request(mut request: Request, args: &GithubArgs) -> anyhow::Result<Request> {
+///
+/// Environment approvals are recorded at `now`, the instant of the decision: they were given
+/// for this very run, before this step started.
+pub fn request(
+    mut request: Request,
+    args: &GithubArgs,
+    now: jiff::Timestamp,
+) -> anyhow::Result<Request> {
     if !args.github_approvals {
         return Ok(request);
     }
@@ -85,8 +92,7 @@ pub fn request(mut request: Request, args: &GithubArgs) -> anyhow::Result<Reques
     // Role mapping and artifact pins come from the same files the gate run reads next.
     let policy = Policy::load(&request.policy)?;
     let release = Release::load(&request.release)?;
-    let found =
-        gatepass::github::collect(&client, &ctx, &policy, &release, jiff::Timestamp::now())?;
+    let found = gatepass::github::collect(&client, &ctx, &policy, &release, now)?;
     for note in &found.notes {
         eprintln!("gatepass: github: {note}");
     }

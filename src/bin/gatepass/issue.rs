@@ -35,7 +35,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // The key is checked before anything else, so a misconfigured gate fails fast.
     let key = load_key(args.key.as_deref())?;
     let now = jiff::Timestamp::now();
-    let run = gate::run(&args.gate.request()?, now, progress().as_ref())?;
+    let run = gate::run(&args.gate.request(now)?, now, progress().as_ref())?;
     let warn = args.mode == Mode::Warn;
     eprint!("{}", render::human(&run.decision, warn));
     if args.gate.format == Format::Json {
