@@ -30,6 +30,10 @@ use crate::evaluate::{CriterionResult, Decision, Outcome, Status};
 use crate::model::Gate;
 use crate::token::claims::Claims;
 
+/// The step outputs gatepass writes, each on every run: `token`, `decision`, `unmet`,
+/// `approvers`, `release-digest`.
+pub const OUTPUTS: [&str; 5] = ["token", "decision", "unmet", "approvers", "release-digest"];
+
 /// GitHub's limit on the job summary of one step.
 pub const SUMMARY_LIMIT: usize = 1024 * 1024;
 
@@ -670,5 +674,125 @@ pub fn verify_summary(result: Result<&Claims, &str>) -> String {
             )
         }
         Err(why) => format!("## ❌ gatepass: token rejected\n\n{}\n", md(why)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_follows_the_actions_rules() {
+        assert_eq!(escape_data("50% done\r\nnext"), "50%25 done%0D%0Anext");
+        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+        // A message cannot start a second command on a new line.
+        let cmd = command("error", &[("title", "t".into())], "x\n::add-mask::y");
+        assert_eq!(cmd, "::error title=t::x%0A::add-mask::y\n");
+        assert_eq!(cmd.matches('\n').count(), 1);
+        assert_eq!(mask_command("ab%c"), "::add-mask::ab%25c\n");
+    }
+
+    #[test]
+    fn heredoc_delimiters_are_random_and_never_in_the_value() {
+        let a = heredoc("token", "v").unwrap();
+        let b = heredoc("token", "v").unwrap();
+        assert_ne!(a, b);
+        let delimiter = a.lines().next().unwrap().strip_prefix("token<<").unwrap();
+        assert_eq!(a, format!("token<<{delimiter}\nv\n{delimiter}\n"));
+        assert_eq!(delimiter.len(), "gatepass_".len() + 32);
+        // A value that tries to close the block early only closes it with the real delimiter.
+        let tricky = "x\nEOF\ndecision<<EOF\nallow\nEOF";
+        let block = heredoc("unmet", tricky).unwrap();
+        let delimiter = block
+            .lines()
+            .next()
+            .unwrap()
+            .strip_prefix("unmet<<")
+            .unwrap();
+        assert!(block.ends_with(&format!("\n{tricky}\n{delimiter}\n")));
+    }
+
+    #[test]
+    fn locations_parse_from_defined_at() {
+        assert_eq!(
+            Location::parse("policies/p.toml:21:1"),
+            Location {
+                file: Some("policies/p.toml".into()),
+                line: Some(21),
+                col: Some(1)
+            }
+        );
+        assert_eq!(
+            Location::parse("C:/work/p.toml:3:5").file.as_deref(),
+            Some("C:/work/p.toml")
+        );
+        assert_eq!(
+            Location::parse("examples/release.toml"),
+            Location {
+                file: Some("examples/release.toml".into()),
+                line: None,
+                col: None
+            }
+        );
+        assert_eq!(Location::parse(""), Location::default());
+    }
+
+    #[test]
+    fn summaries_are_capped_at_a_line_with_a_note() {
+        let long: String = (0..10_000).map(|i| format!("| row {i} |\n")).collect();
+        let capped = cap(long.clone(), 4096);
+        assert!(capped.len() <= 4096, "{}", capped.len());
+        assert!(capped.contains("**Summary truncated** at 4096 bytes"));
+        let body = capped.split("\n\n> **Summary truncated**").next().unwrap();
+        assert!(body.ends_with("|\n"), "cut at a line boundary");
+        assert_eq!(cap("short\n".into(), 4096), "short\n");
+        // Multi-byte characters are never split.
+        let wide = "✅".repeat(5000);
+        assert!(cap(wide, 1000).len() <= 1000);
+    }
+
+    #[test]
+    fn markdown_cells_cannot_break_the_table_or_inject_html() {
+        assert_eq!(md("a|b<script>\n`x`"), "a\\|b&lt;script&gt; 'x'");
+        assert_eq!(code("a|b`c"), "a\\|b'c");
+    }
+
+    #[test]
+    fn runtime_only_inside_actions() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        assert_eq!(
+            Runtime::from_lookup(env(&[("GITHUB_OUTPUT", "/tmp/o")])),
+            None
+        );
+        assert_eq!(
+            Runtime::from_lookup(env(&[
+                ("GITHUB_ACTIONS", "false"),
+                ("GITHUB_OUTPUT", "/tmp/o")
+            ])),
+            None
+        );
+        let rt = Runtime::from_lookup(env(&[
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_OUTPUT", "/tmp/o"),
+            ("GITHUB_STEP_SUMMARY", ""),
+            ("GITHUB_WORKSPACE", "/work/repo"),
+        ]))
+        .unwrap();
+        assert_eq!(rt.output.as_deref(), Some(Path::new("/tmp/o")));
+        assert_eq!(rt.summary, None);
+        assert_eq!(
+            rt.workspace_relative(Path::new("/work/repo/policies/p.toml")),
+            "policies/p.toml"
+        );
+        assert_eq!(
+            rt.workspace_relative(Path::new("/elsewhere/p.toml")),
+            "/elsewhere/p.toml"
+        );
     }
 }
