@@ -783,3 +783,49 @@ fn sample_decision() -> gatepass::evaluate::Decision {
         .unwrap()
         .decision
 }
+
+#[test]
+fn an_app_reviewer_is_never_looked_up_in_teams() {
+    let gh = Github::start();
+    let mut reviews: serde_json::Value =
+        serde_json::from_str(&mock_github::fixture("reviews-page-2.json")).unwrap();
+    let mut bot = reviews[0].clone();
+    bot["user"]["login"] = "dependabot[bot]".into();
+    bot["user"]["type"] = "Bot".into();
+    reviews = serde_json::json!([bot]);
+    gh.mount(
+        Mock::given(method("GET"))
+            .and(path(format!(
+                "/repos/acme/summarizer/commits/{MERGE}/pulls"
+            )))
+            .respond_with(json(200, "commit-pulls.json")),
+    );
+    gh.mount(
+        Mock::given(method("GET"))
+            .and(path("/repos/acme/summarizer/pulls/42/reviews"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(reviews)),
+    );
+    gh.mount(
+        Mock::given(method("GET"))
+            .and(path(format!(
+                "/repos/acme/summarizer/actions/runs/{RUN}/approvals"
+            )))
+            .respond_with(ResponseTemplate::new(200).set_body_string("[]")),
+    );
+    gh.mount(
+        Mock::given(path_regex("^/orgs/"))
+            .respond_with(ResponseTemplate::new(500))
+            .expect(0),
+    );
+    let found = collect(
+        &gh.client(),
+        &push_context(&gh.uri()),
+        &policy(),
+        &release(true),
+        now(),
+    )
+    .unwrap();
+    assert!(found.approvals.is_empty());
+    reason_of(&found, "dependabot[bot]", "holds no role");
+    gh.verify();
+}

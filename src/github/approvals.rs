@@ -490,6 +490,10 @@ impl<'p> RoleResolver<'p> {
     fn roles_of(&mut self, client: &Client, login: &str) -> Result<Vec<String>, GithubError> {
         let lower = login.to_ascii_lowercase();
         let mut held: BTreeSet<&'p str> = self.by_login.get(&lower).cloned().unwrap_or_default();
+        // Apps (`name[bot]`) are never team members; they hold a role only by their login.
+        if login.ends_with("[bot]") {
+            return Ok(held.into_iter().map(str::to_owned).collect());
+        }
         let teams: Vec<((String, String), BTreeSet<&'p str>)> = self
             .by_team
             .iter()
