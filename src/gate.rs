@@ -3,7 +3,7 @@
 //! This is the I/O shell around the pure [`crate::evaluate::evaluate`]; the CLI calls
 //! [`run`] and then renders the [`Decision`].
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use jiff::Timestamp;
 
@@ -172,13 +172,4 @@ fn secs(d: std::time::Duration) -> i64 {
 /// Mints the token for `claims`.
 pub fn mint_token(key: &SigningKey, claims: &Claims) -> Result<String, MintError> {
     mint::mint(key, claims)
-}
-
-/// Convenience for callers that only have paths.
-pub fn request(policy: &Path, release: &Path) -> Request {
-    Request {
-        policy: policy.to_path_buf(),
-        release: release.to_path_buf(),
-        ..Request::default()
-    }
 }

@@ -200,8 +200,9 @@ pub struct Problem {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReleaseError {
-    /// The manifest file could not be read.
-    #[error("cannot read release manifest {}: {source}; check the path given with --release", path.display())]
+    /// The manifest file could not be read. The cause is the error's `source`, not part of its message, so that
+    /// a printed error chain shows it once.
+    #[error("cannot read release manifest {} (check the path given with --release)", path.display())]
     Read {
         /// The manifest.
         path: PathBuf,
@@ -291,11 +292,26 @@ impl Release {
     /// empty `[artifacts]`, names outside `[A-Za-z0-9_.-]`, empty paths and malformed `sha256` values are errors;
     /// every validation problem is reported, each with its line and column.
     pub fn load(path: &Path) -> Result<Release, ReleaseError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ReleaseError::Read {
+        let bytes = std::fs::read(path).map_err(|source| ReleaseError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::from_toml(&text, path)
+        match std::str::from_utf8(&bytes) {
+            Ok(text) => Self::from_toml(text, path),
+            Err(e) => {
+                // Up to the bad byte the lossy text has the same offsets, so the location is exact.
+                let lossy = String::from_utf8_lossy(&bytes);
+                let at = e.valid_up_to();
+                Err(ReleaseError::Invalid {
+                    path: path.to_path_buf(),
+                    problems: vec![problem(
+                        &lossy,
+                        Some(at..at + 1),
+                        "the manifest is not valid UTF-8 text; save it as UTF-8".to_owned(),
+                    )],
+                })
+            }
+        }
     }
 
     /// Parses and validates manifest text as if read from `path`, which locates the files it names and labels

@@ -775,10 +775,11 @@ fn publishes_a_check_run_with_the_decision() {
 /// A real denial: the failing example against the production policy.
 fn sample_decision() -> gatepass::evaluate::Decision {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let req = gatepass::gate::request(
-        &root.join("policies/summarizer-production.toml"),
-        &root.join("examples/summarizer-failing/release.toml"),
-    );
+    let req = gatepass::gate::Request {
+        policy: root.join("policies/summarizer-production.toml"),
+        release: root.join("examples/summarizer-failing/release.toml"),
+        ..Default::default()
+    };
     gatepass::gate::run(&req, now(), &gatepass::hash::NoProgress)
         .unwrap()
         .decision

@@ -216,10 +216,13 @@ fn evidence_names_are_checked_against_the_release() {
 fn unreadable_file_is_a_read_error() {
     let err = Policy::load("tests/fixtures/policy/does-not-exist.toml").unwrap_err();
     assert!(matches!(err, PolicyError::Read { .. }));
-    assert!(
-        err.to_string()
-            .starts_with("cannot read the policy file tests/fixtures/policy/does-not-exist.toml: ")
+    assert_eq!(
+        err.to_string(),
+        "cannot read the policy file tests/fixtures/policy/does-not-exist.toml"
     );
+    // The I/O error is the source, not part of the message: printed as a chain (`{:#}`), it appears once.
+    let source = std::error::Error::source(&err).expect("the I/O error is the source");
+    assert!(source.to_string().contains("No such file or directory"));
 }
 
 #[test]

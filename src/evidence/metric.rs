@@ -165,11 +165,14 @@ impl fmt::Display for Observed {
                 let at = if at.is_empty() { "the document" } else { at };
                 write!(f, "missing: {at} is {kind}, not an object or array")
             }
-            Self::Missing(Absence::NotAnIndex { token }) => {
-                write!(f, "missing: {token:?} is not an array index")
+            Self::Missing(Absence::NotAnIndex { at, token }) => {
+                let at = if at.is_empty() { "the document" } else { at };
+                write!(f, "missing: {at} is an array and {token:?} is not an index")
             }
-            Self::Missing(Absence::IndexOutOfRange { len }) => {
-                write!(f, "missing: the array has {len} elements")
+            Self::Missing(Absence::IndexOutOfRange { at, len }) => {
+                let at = if at.is_empty() { "the document" } else { at };
+                let noun = if *len == 1 { "element" } else { "elements" };
+                write!(f, "missing: {at} is an array of {len} {noun}")
             }
             Self::Missing(Absence::NoSuchKey) => f.write_str("missing"),
             Self::NotANumber(json) => write!(f, "not a number: {json}"),
@@ -186,11 +189,15 @@ pub enum Absence {
     NoSuchKey,
     /// The array is shorter than the index (or the token is `-`, the element after the last).
     IndexOutOfRange {
+        /// Concrete pointer of the array (empty for the whole document).
+        at: String,
         /// Length of the array.
         len: usize,
     },
     /// The token is not an array index (`01`, `first`).
     NotAnIndex {
+        /// Concrete pointer of the array (empty for the whole document).
+        at: String,
         /// The token.
         token: String,
     },
@@ -283,7 +290,11 @@ fn found_text(readings: &[Reading], wildcard: bool) -> String {
     let items = failing.iter().map(|r| match r.observed {
         Observed::NoMatch => format!("no values matched {}", r.pointer),
         // Already names the pointer where the walk stopped.
-        ref observed @ Observed::Missing(Absence::NotAContainer { .. }) => observed.to_string(),
+        ref observed @ Observed::Missing(
+            Absence::NotAContainer { .. }
+            | Absence::NotAnIndex { .. }
+            | Absence::IndexOutOfRange { .. },
+        ) => observed.to_string(),
         ref observed => format!("{} = {observed}", r.pointer),
     });
     let list = join_limited(items);
@@ -378,16 +389,23 @@ fn resolve(doc: &Value, segments: &[Segment]) -> Vec<(String, Observed)> {
                     }),
                     None => out.push((
                         rest(&pointer, next),
-                        Observed::Missing(Absence::IndexOutOfRange { len: items.len() }),
+                        Observed::Missing(Absence::IndexOutOfRange {
+                            at: pointer,
+                            len: items.len(),
+                        }),
                     )),
                 },
                 None if token == "-" || is_decimal(token) => out.push((
                     rest(&pointer, next),
-                    Observed::Missing(Absence::IndexOutOfRange { len: items.len() }),
+                    Observed::Missing(Absence::IndexOutOfRange {
+                        at: pointer,
+                        len: items.len(),
+                    }),
                 )),
                 None => out.push((
                     rest(&pointer, next),
                     Observed::Missing(Absence::NotAnIndex {
+                        at: pointer,
                         token: token.clone(),
                     }),
                 )),
@@ -681,7 +699,7 @@ mod tests {
                 min: None,
                 max: None,
                 met: false,
-                found: "missing: the array has 2 elements",
+                found: "missing: /folds is an array of 2 elements",
             },
             Case {
                 name: "array index with leading zero",
@@ -689,7 +707,7 @@ mod tests {
                 min: None,
                 max: None,
                 met: false,
-                found: "missing: \"01\" is not an array index",
+                found: "missing: /folds is an array and \"01\" is not an index",
             },
             Case {
                 name: "dash is past the end",
@@ -697,7 +715,7 @@ mod tests {
                 min: None,
                 max: None,
                 met: false,
-                found: "missing: the array has 2 elements",
+                found: "missing: /folds is an array of 2 elements",
             },
             Case {
                 name: "NaN bound fails",
@@ -733,6 +751,29 @@ mod tests {
         assert_eq!(
             into_scalar.found,
             "missing: the document is a number, not an object or array"
+        );
+        let into_array = evaluate(&json!([1, 2]), "/a", None, None);
+        assert_eq!(
+            into_array.found,
+            "missing: the document is an array and \"a\" is not an index"
+        );
+    }
+
+    #[test]
+    fn a_key_into_an_array_names_the_array() {
+        // A producer that switched from `{"billing": {..}}` to `[{..}]`: the report must say where.
+        let doc = json!({"categories": [{"accuracy": 0.95}]});
+        let outcome = evaluate(&doc, "/categories/billing/accuracy", Some(0.9), None);
+        assert!(!outcome.met);
+        assert_eq!(
+            outcome.found,
+            "missing: /categories is an array and \"billing\" is not an index"
+        );
+        let doc = json!({"suites": {"a": {"folds": [0.9]}, "b": {"folds": [0.95, 0.97]}}});
+        let outcome = evaluate(&doc, "/suites/*/folds/1", Some(0.9), None);
+        assert_eq!(
+            outcome.found,
+            "1 of 2 fail: missing: /suites/a/folds is an array of 1 element"
         );
     }
 

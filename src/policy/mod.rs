@@ -36,8 +36,9 @@ use diags::{Problem, count_problems, render};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PolicyError {
-    /// The policy file could not be read.
-    #[error("cannot read the policy file {}: {source}", path.display())]
+    /// The policy file could not be read. The cause is the error's `source`, not part of its message, so that a
+    /// printed error chain shows it once.
+    #[error("cannot read the policy file {}", path.display())]
     Read {
         /// The policy file.
         path: PathBuf,

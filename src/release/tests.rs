@@ -494,3 +494,69 @@ fn canonical_json_is_compact_sorted_and_pins_do_not_count() {
     fs::write(&manifest, pinned).unwrap();
     assert_eq!(digest_of(&manifest), hashed.digest());
 }
+
+#[test]
+fn truncated_or_corrupted_manifests_are_errors_never_panics() {
+    let text = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/release/design-example/release.toml"),
+    )
+    .unwrap();
+    let boundaries: Vec<usize> = (0..=text.len())
+        .filter(|&i| text.is_char_boundary(i))
+        .collect();
+    let mut accepted = 0;
+    for &i in &boundaries {
+        // Every outcome is fine as long as it is a value, and any error renders.
+        match parse(&text[..i]) {
+            Ok(_) => accepted += 1,
+            Err(e) => assert!(!e.to_string().is_empty()),
+        }
+        for insert in ["\"", "[", "=", "\n", "{", "é", "\t", "\r"] {
+            let corrupted = format!("{}{insert}{}", &text[..i], &text[i..]);
+            if let Err(e) = parse(&corrupted) {
+                assert!(!e.to_string().is_empty());
+            }
+        }
+    }
+    // The complete manifest, at least, is accepted.
+    assert!(accepted >= 1);
+}
+
+/// A printed error chain (`{:#}`) shows each cause once: no error repeats its source's message.
+fn assert_each_cause_shown_once(err: &dyn std::error::Error) {
+    let mut current = err;
+    while let Some(source) = current.source() {
+        let (outer, inner) = (current.to_string(), source.to_string());
+        assert!(
+            !outer.contains(&inner),
+            "{outer:?} repeats its source {inner:?}"
+        );
+        current = source;
+    }
+}
+
+#[test]
+fn unreadable_manifest_names_the_file_and_shows_the_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("release.toml");
+    let err = Release::load(&missing).unwrap_err();
+    assert!(matches!(err, ReleaseError::Read { .. }), "{err:?}");
+    assert!(err.to_string().contains(&missing.display().to_string()));
+    assert!(std::error::Error::source(&err).is_some());
+    assert_each_cause_shown_once(&err);
+}
+
+#[test]
+fn non_utf8_manifest_is_invalid_at_the_bad_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("release.toml");
+    fs::write(&path, b"name = \"x\"\nversion = \"caf\xe9\"\n").unwrap();
+    let problems = problems_of(Release::load(&path).unwrap_err());
+    assert_eq!(problems.len(), 1);
+    assert_eq!(at(&problems[0]), (2, 15));
+    assert!(
+        problems[0].message.contains("not valid UTF-8"),
+        "{problems:?}"
+    );
+}
