@@ -324,3 +324,196 @@ fn workflows_pin_actions_by_commit_and_grant_nothing_by_default() {
         );
     }
 }
+
+/// A fake tool on PATH: a shell script.
+#[cfg(unix)]
+fn shim(dir: &Path, name: &str, body: &str) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        format!("#!/usr/bin/env bash\nset -euo pipefail\n{body}\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[cfg(unix)]
+struct Install {
+    dir: tempfile::TempDir,
+}
+
+#[cfg(unix)]
+impl Install {
+    /// An action checkout at version 9.9.9 (optionally with pinned checksums), fake `curl` and
+    /// `cargo` that log their arguments, and a release tarball holding a fake gatepass.
+    fn new(pin: Option<&dyn Fn(&str) -> String>) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for sub in ["action/dist/checksums", "bin", "temp", "payload"] {
+            std::fs::create_dir_all(d.join(sub)).unwrap();
+        }
+        std::fs::write(
+            d.join("action/Cargo.toml"),
+            "[package]\nname = \"gatepass\"\nversion = \"9.9.9\"\nrepository = \"https://github.com/gatepass-dev/gatepass\"\n",
+        )
+        .unwrap();
+        shim(
+            &d.join("payload"),
+            "gatepass",
+            "echo \"gatepass 9.9.9 (released)\"",
+        );
+        let tarball = d.join("release.tar.gz");
+        let status = Command::new("tar")
+            .arg("-czf")
+            .arg(&tarball)
+            .arg("-C")
+            .arg(d.join("payload"))
+            .arg("gatepass")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        if let Some(pin) = pin {
+            let digest = gatepass::hash::sha256_file(&tarball).unwrap().to_hex();
+            let lines: String = [
+                "x86_64-unknown-linux-musl",
+                "aarch64-unknown-linux-musl",
+                "x86_64-apple-darwin",
+                "aarch64-apple-darwin",
+            ]
+            .iter()
+            .map(|t| format!("{}  gatepass-9.9.9-{t}.tar.gz\n", pin(&digest)))
+            .collect();
+            std::fs::write(d.join("action/dist/checksums/9.9.9.sha256"), lines).unwrap();
+        }
+        shim(
+            &d.join("bin"),
+            "curl",
+            &format!(
+                "echo \"$*\" >> '{log}'\nout=''\nwhile [ $# -gt 0 ]; do if [ \"$1\" = --output ]; then out=\"$2\"; fi; shift; done\ncp '{tar}' \"$out\"",
+                log = d.join("curl.log").display(),
+                tar = tarball.display()
+            ),
+        );
+        shim(
+            &d.join("bin"),
+            "cargo",
+            &format!(
+                "echo \"$*\" >> '{log}'\nroot=''\nwhile [ $# -gt 0 ]; do if [ \"$1\" = --root ]; then root=\"$2\"; fi; shift; done\nmkdir -p \"$root/bin\"\nprintf '#!/bin/sh\\necho \"gatepass 9.9.9 from source\"\\n' > \"$root/bin/gatepass\"\nchmod +x \"$root/bin/gatepass\"",
+                log = d.join("cargo.log").display()
+            ),
+        );
+        Self { dir }
+    }
+
+    fn run(&self, version: &str) -> (std::process::Output, String) {
+        let d = self.dir.path();
+        let output = d.join("github_output");
+        let _ = std::fs::remove_file(&output);
+        let path = format!(
+            "{}:{}",
+            d.join("bin").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let o = Command::new("bash")
+            .arg(root().join(".github/action/install.sh"))
+            .env("PATH", path)
+            .env("GITHUB_ACTION_PATH", d.join("action"))
+            .env("RUNNER_TEMP", d.join("temp"))
+            .env("GITHUB_OUTPUT", &output)
+            .env("GATEPASS_VERSION", version)
+            .output()
+            .unwrap();
+        (o, std::fs::read_to_string(output).unwrap_or_default())
+    }
+
+    fn log(&self, tool: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(format!("{tool}.log"))).unwrap_or_default()
+    }
+}
+
+#[test]
+#[cfg(unix)]
+fn install_uses_a_release_binary_only_when_its_digest_is_pinned() {
+    let install = Install::new(Some(&|digest: &str| digest.to_owned()));
+    let (o, output) = install.run("");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.contains("matches the digest pinned in the action"),
+        "{out}"
+    );
+    assert!(out.contains("gatepass 9.9.9 (released)"), "{out}");
+    assert!(
+        output.starts_with("path=") && output.trim_end().ends_with("/gatepass-9.9.9/bin/gatepass"),
+        "{output}"
+    );
+    let curl = install.log("curl");
+    assert!(
+        curl.contains("--proto =https")
+            && curl.contains(
+                "https://github.com/gatepass-dev/gatepass/releases/download/v9.9.9/gatepass-9.9.9-"
+            ),
+        "{curl}"
+    );
+    assert_eq!(
+        install.log("cargo"),
+        "",
+        "no build when a pinned binary exists"
+    );
+}
+
+#[test]
+#[cfg(unix)]
+fn install_refuses_a_download_that_does_not_match_the_pin() {
+    let install = Install::new(Some(&|_: &str| "0".repeat(64)));
+    let (o, output) = install.run("9.9.9");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("::error title=gatepass install::gatepass-9.9.9-"),
+        "{out}"
+    );
+    assert!(out.contains("refusing to run it"), "{out}");
+    assert_eq!(output, "", "no path is published");
+}
+
+#[test]
+#[cfg(unix)]
+fn install_builds_the_actions_own_source_when_nothing_is_pinned() {
+    let install = Install::new(None);
+    let (o, output) = install.run("");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.contains("building the action's source with cargo install --locked"),
+        "{out}"
+    );
+    let cargo = install.log("cargo");
+    assert!(cargo.starts_with("install --locked --path "), "{cargo}");
+    assert!(cargo.contains("--bin gatepass"), "{cargo}");
+    assert_eq!(install.log("curl"), "", "nothing is downloaded");
+    assert!(output.starts_with("path="), "{output}");
+
+    // Another version without a pin is never downloaded unverified, nor built from other source.
+    let (o, output) = install.run("9.9.8");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("no SHA-256 pinned for gatepass 9.9.8"),
+        "{out}"
+    );
+    assert_eq!(output, "");
+    let (o, _) = install.run("latest; rm -rf /");
+    assert_eq!(o.status.code(), Some(1));
+}
