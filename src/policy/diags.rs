@@ -189,6 +189,24 @@ impl<'s> LineIndex<'s> {
         LineIndex { source, lines }
     }
 
+    /// The source the index is of.
+    pub(crate) fn source(&self) -> &'s str {
+        self.source
+    }
+
+    /// Byte range of 1-based line `line`, including its line feed if it has one.
+    pub(crate) fn line_range(&self, line: usize) -> Range<usize> {
+        let start = self
+            .lines
+            .get(line.saturating_sub(1))
+            .map_or(self.source.len(), |&(start, _)| start);
+        let end = self
+            .lines
+            .get(line)
+            .map_or(self.source.len(), |&(next, _)| next);
+        start..end
+    }
+
     /// 1-based line and column (in characters) of byte `offset`, clamped to the source.
     pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.source.len());

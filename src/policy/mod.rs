@@ -30,7 +30,8 @@ pub use window::{ClosedBy, DenyRange, Window, WindowError, WindowStatus};
 
 use crate::hash::Sha256Digest;
 use crate::model::Tier;
-use diags::{LineIndex, Problem, count_problems, render};
+pub(crate) use diags::LineIndex;
+use diags::{Problem, count_problems, render};
 
 /// A policy that could not be loaded. Either way the gate cannot decide (exit 2).
 #[derive(Debug, thiserror::Error)]
