@@ -30,6 +30,9 @@ use crate::release::HashedRelease;
 /// Id of the built-in criterion that checks pinned artifact digests and empty artifacts.
 pub const ARTIFACT_INTEGRITY: &str = "artifact-integrity";
 
+/// Schema identifier of the decision JSON (`docs/decision.md`); bumped on incompatible change.
+pub const DECISION_SCHEMA: &str = "gatepass-decision/1";
+
 /// Clock skew tolerated for records dated slightly in the future, in seconds.
 const FUTURE_SKEW_SECS: i64 = 60;
 
@@ -179,6 +182,8 @@ pub struct AppliedException {
 /// The result of holding a release against a policy.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Decision {
+    /// Schema identifier of this JSON document: [`DECISION_SCHEMA`].
+    pub schema: &'static str,
     /// Allow, deny or exception.
     pub outcome: Outcome,
     /// The instant decided at.
@@ -272,6 +277,7 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Decision {
     }
 
     Decision {
+        schema: DECISION_SCHEMA,
         outcome,
         at: now,
         environment: policy.environment.clone(),
@@ -770,18 +776,18 @@ fn hold_approvals(
     let assignment = match_slots(&slots, &roles_of);
 
     let mut used: BTreeSet<usize> = BTreeSet::new();
+    let mut chosen: BTreeSet<usize> = BTreeSet::new();
     let mut filled: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (slot, who) in slots.iter().zip(&assignment) {
         let Some(p) = who else { continue };
         // The person's latest approval as this role.
-        let chosen = valid
-            .iter()
-            .zip(&person)
-            .filter(|(a, q)| **q == *p && a.role == *slot)
-            .map(|(a, _)| *a)
-            .max_by_key(|a| a.at);
-        if let Some(a) = chosen {
+        let pick = (0..valid.len())
+            .filter(|&i| person[i] == *p && valid[i].role == *slot)
+            .max_by_key(|&i| valid[i].at);
+        if let Some(i) = pick {
+            let a = valid[i];
             used.insert(*p);
+            chosen.insert(i);
             filled.entry(slot).or_default().push(a.approver.clone());
             counted.push(CountedApproval {
                 role: a.role.clone(),
@@ -793,14 +799,11 @@ fn hold_approvals(
         }
     }
     // Valid approvals that filled no slot are reported, never dropped.
-    for (a, p) in valid.iter().zip(&person) {
-        if counted
-            .iter()
-            .any(|c| c.origin == a.origin && c.role == a.role && c.approver == a.approver)
-        {
+    for (i, a) in valid.iter().enumerate() {
+        if chosen.contains(&i) {
             continue;
         }
-        let reason = if used.contains(p) {
+        let reason = if used.contains(&person[i]) {
             "this person already counts toward this criterion; one person counts once".to_owned()
         } else {
             format!("not needed: the `{}` quorum is met by others", a.role)

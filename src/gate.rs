@@ -3,11 +3,11 @@
 //! This is the I/O shell around the pure [`crate::evaluate::evaluate`]; the CLI calls
 //! [`run`] and then renders the [`Decision`].
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use jiff::Timestamp;
 
-use crate::approval::{Approval, ExceptionGrant, Ignored};
+use crate::approval::{Approval, CollectError, Ignored, ReleaseRef, collect};
 use crate::evaluate::{Decision, Inputs, Outcome, evaluate};
 use crate::gather::{GatherError, gather};
 use crate::hash::Progress;
@@ -49,6 +49,9 @@ pub enum GateError {
     /// An evidence file exists but cannot be used.
     #[error(transparent)]
     Evidence(#[from] GatherError),
+    /// A role key named in the policy, an approvals directory or an exception file cannot be read.
+    #[error(transparent)]
+    Records(#[from] CollectError),
 }
 
 /// The result of a gate run.
@@ -69,9 +72,17 @@ pub fn run(request: &Request, now: Timestamp, progress: &dyn Progress) -> Result
     let tier = policy.tier_for(release.release.change, release.release.tier);
     policy.check_evidence_reads(release.evidence.keys().map(String::as_str), tier)?;
     let evidence = gather(&policy, &release, tier)?;
-    let approvals: Vec<Approval> = request.extra_approvals.clone();
-    let ignored: Vec<Ignored> = request.extra_ignored.clone();
-    let exceptions: Vec<ExceptionGrant> = Vec::new();
+    let collected = collect(
+        &policy,
+        &ReleaseRef::from(&release),
+        &request.approvals,
+        &request.exceptions,
+    )?;
+    let mut approvals: Vec<Approval> = collected.approvals;
+    approvals.extend(request.extra_approvals.iter().cloned());
+    let mut ignored: Vec<Ignored> = collected.ignored;
+    ignored.extend(request.extra_ignored.iter().cloned());
+    let exceptions = collected.exceptions;
     let decision = evaluate(&Inputs {
         policy: &policy,
         release: &release,
@@ -161,13 +172,4 @@ fn secs(d: std::time::Duration) -> i64 {
 /// Mints the token for `claims`.
 pub fn mint_token(key: &SigningKey, claims: &Claims) -> Result<String, MintError> {
     mint::mint(key, claims)
-}
-
-/// Convenience for callers that only have paths.
-pub fn request(policy: &Path, release: &Path) -> Request {
-    Request {
-        policy: policy.to_path_buf(),
-        release: release.to_path_buf(),
-        ..Request::default()
-    }
 }

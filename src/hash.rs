@@ -16,11 +16,10 @@
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, IsTerminal as _, Read};
+use std::io::{self, Read};
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
@@ -272,11 +271,13 @@ impl Progress for NoProgress {
 
 /// A progress bar on stderr, shown only when stderr is a terminal and the batch holds at least
 /// [`StderrProgress::THRESHOLD`] bytes; silent otherwise (CI logs, pipes, small releases).
+#[cfg(feature = "gate")]
 #[derive(Debug, Default)]
 pub struct StderrProgress {
-    bar: OnceLock<indicatif::ProgressBar>,
+    bar: std::sync::OnceLock<indicatif::ProgressBar>,
 }
 
+#[cfg(feature = "gate")]
 impl StderrProgress {
     /// Batches smaller than this hash in well under a second and show no bar.
     pub const THRESHOLD: u64 = 64 << 20;
@@ -287,9 +288,10 @@ impl StderrProgress {
     }
 }
 
+#[cfg(feature = "gate")]
 impl Progress for StderrProgress {
     fn start(&self, total_bytes: u64) {
-        if total_bytes < Self::THRESHOLD || !io::stderr().is_terminal() {
+        if total_bytes < Self::THRESHOLD || !std::io::IsTerminal::is_terminal(&io::stderr()) {
             return;
         }
         let bar = indicatif::ProgressBar::with_draw_target(

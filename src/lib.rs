@@ -1,13 +1,20 @@
 //! gatepass: a deployment gate for AI systems.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "gate")]
 pub mod approval;
+#[cfg(feature = "gate")]
 pub mod evaluate;
+#[cfg(feature = "gate")]
 pub mod evidence;
+#[cfg(feature = "gate")]
 pub mod gate;
+#[cfg(feature = "gate")]
 pub mod gather;
 pub mod hash;
 pub mod model;
+#[cfg(feature = "gate")]
 pub mod policy;
+#[cfg(feature = "gate")]
 pub mod release;
 pub mod token;

@@ -139,11 +139,25 @@ fn keygen_writes_a_0600_private_key_and_a_public_jwk_and_prints_the_kid() {
     assert_eq!(jwk["kid"], kid.as_str());
     assert!(jwk.get("d").is_none());
     assert_eq!(SigningKey::from_file(&private).unwrap().kid(), kid);
-    // Never overwrites an existing key.
+    // Never overwrites an existing key, private or public.
     let again = run(gatepass().args(["keygen", "--out"]).arg(&base));
     assert_eq!(again.status.code(), Some(2));
     assert!(stderr(&again).contains("gate.key"), "{}", stderr(&again));
     assert!(stdout(&again).is_empty());
+    let jwk_before = std::fs::read(&public).unwrap();
+    std::fs::remove_file(&private).unwrap();
+    let again = run(gatepass().args(["keygen", "--out"]).arg(&base));
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        stderr(&again).contains("gate.jwk.json"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(std::fs::read(&public).unwrap(), jwk_before);
+    assert!(
+        !private.exists(),
+        "nothing is written when either file exists"
+    );
 }
 
 #[test]
@@ -433,6 +447,7 @@ fn unusable_inputs_exit_2() {
         vec!["--artifact", "model"],
         vec!["--max-ttl", "7200"],
         vec!["--leeway", "soon"],
+        vec!["--leeway", "301"],
         vec!["--artifact", "model=/nonexistent/model.onnx"],
     ] {
         let out = verify(&f, &args, &token);
@@ -440,6 +455,20 @@ fn unusable_inputs_exit_2() {
     }
     let out = run(gatepass().args(["verify", "--keys", f.jwks.to_str().unwrap(), &token]));
     assert_eq!(out.status.code(), Some(2), "--audience is required");
+    let out = run(gatepass().args([
+        "verify",
+        "--keys",
+        f.jwks.to_str().unwrap(),
+        "--audience",
+        " ",
+        &token,
+    ]));
+    assert_eq!(out.status.code(), Some(2), "an empty audience is refused");
+    assert!(
+        stderr(&out).contains("--audience must name"),
+        "{}",
+        stderr(&out)
+    );
     let out = run(gatepass().args([
         "verify",
         "--keys",

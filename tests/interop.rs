@@ -14,13 +14,20 @@ use gatepass::token::{Audience, Claims, Jwks, PolicyClaim, ReleaseClaim, Signing
 
 fn python_env() -> PathBuf {
     let site = Path::new(env!("CARGO_TARGET_TMPDIR")).join("interop-python");
+    let req = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/requirements.txt");
+    let pinned = std::fs::read_to_string(&req).unwrap();
+    let version = pinned.trim().rsplit("==").next().unwrap().to_owned();
     let probe = Command::new("python3")
-        .args(["-c", "import jwt, cryptography"])
+        .args([
+            "-c",
+            &format!("import jwt, cryptography, sys; sys.exit(jwt.__version__ != {version:?})"),
+        ])
         .env("PYTHONPATH", &site)
         .status()
         .expect("python3 is required for the interoperability tests");
     if !probe.success() {
-        let req = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/requirements.txt");
+        // A stale or partial install: start from an empty directory.
+        let _ = std::fs::remove_dir_all(&site);
         let status = Command::new("python3")
             .args([
                 "-m",

@@ -610,6 +610,13 @@ fn every_rejection_rule_has_a_crafted_token() {
         Verifier::new(Jwks::from_keys([key.public_key().clone()])).verify_at(&good, NOW),
         Err(Rejection::NoAudience)
     );
+    assert_eq!(
+        Verifier::new(Jwks::from_keys([key.public_key().clone()]))
+            .audience("")
+            .verify_at(&good, NOW),
+        Err(Rejection::NoAudience),
+        "an empty audience is no audience"
+    );
     let short = verifier().max_ttl(std::time::Duration::from_secs(600));
     assert_eq!(
         short.verify_at(&good, NOW),

@@ -8,6 +8,19 @@
 //! Identity: each approval carries identity *links* (`kid:<thumbprint>`, `id:<approver>`,
 //! `github:<login>`). Two approvals that share any link belong to one person, transitively,
 //! so one key signing under two names, or one person with two keys, counts once.
+//!
+//! - Approvers sign with [`ApprovalRecord::sign`], release managers with [`ExceptionRecord::sign`]
+//!   (`gatepass approve` / `gatepass exception`).
+//! - The gate calls [`collect()`] to turn record files into [`Collected`] approvals, exception
+//!   grants and ignored records.
+
+pub mod collect;
+pub mod exception;
+pub mod record;
+
+pub use collect::{CollectError, Collected, Collector, RoleKeys, collect};
+pub use exception::{EXCEPTION_TYP, ExceptionRecord};
+pub use record::{APPROVAL_TYP, ApprovalRecord, RecordError, ReleaseRef, Verified};
 
 use std::fmt;
 
@@ -80,7 +93,9 @@ pub struct ExceptionGrant {
     pub risk_acceptance: String,
     /// When it was signed.
     pub at: Timestamp,
-    /// When it expires (always set; capped by `[exceptions].max_ttl`).
+    /// When it expires: the record's `exp`, always set. Collection ignores a record whose
+    /// `exp - iat` exceeds `[exceptions].max_ttl` rather than shortening it, so this is never
+    /// later than `at + max_ttl`.
     pub expires: Timestamp,
     /// The file it came from.
     pub origin: String,

@@ -495,6 +495,34 @@ fn canonical_json_is_compact_sorted_and_pins_do_not_count() {
     assert_eq!(digest_of(&manifest), hashed.digest());
 }
 
+#[test]
+fn truncated_or_corrupted_manifests_are_errors_never_panics() {
+    let text = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/release/design-example/release.toml"),
+    )
+    .unwrap();
+    let boundaries: Vec<usize> = (0..=text.len())
+        .filter(|&i| text.is_char_boundary(i))
+        .collect();
+    let mut accepted = 0;
+    for &i in &boundaries {
+        // Every outcome is fine as long as it is a value, and any error renders.
+        match parse(&text[..i]) {
+            Ok(_) => accepted += 1,
+            Err(e) => assert!(!e.to_string().is_empty()),
+        }
+        for insert in ["\"", "[", "=", "\n", "{", "é", "\t", "\r"] {
+            let corrupted = format!("{}{insert}{}", &text[..i], &text[i..]);
+            if let Err(e) = parse(&corrupted) {
+                assert!(!e.to_string().is_empty());
+            }
+        }
+    }
+    // The complete manifest, at least, is accepted.
+    assert!(accepted >= 1);
+}
+
 /// A printed error chain (`{:#}`) shows each cause once: no error repeats its source's message.
 fn assert_each_cause_shown_once(err: &dyn std::error::Error) {
     let mut current = err;

@@ -38,7 +38,7 @@ pub enum JwksError {
         why: String,
     },
     /// One of the keys was refused.
-    #[error("{what}: key #{index} refused")]
+    #[error("key #{index} of the key set refused")]
     Key {
         /// Where the set came from.
         what: String,

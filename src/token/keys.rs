@@ -52,7 +52,7 @@ pub enum KeyError {
     },
     /// A JWK given where a public key is expected carries the private `d` member.
     #[error(
-        "{what}: this JWK contains a private key (`d`); publish only the public key (`gatepass jwks` strips it) and keep the private key secret"
+        "{what}: this JWK contains a private key (`d`); give the public JWK (`PATH.jwk.json` from `gatepass keygen`) or the PEM private key file, and keep private keys secret"
     )]
     PrivateMaterial {
         /// Where the key came from.
@@ -354,14 +354,30 @@ impl SigningKey {
 pub fn write_key_pair(key: &SigningKey, base: &Path) -> Result<(PathBuf, PathBuf), KeyError> {
     let private_path = append_ext(base, "key");
     let public_path = append_ext(base, "jwk.json");
+    for path in [&private_path, &public_path] {
+        if fs::symlink_metadata(path).is_ok() {
+            return Err(KeyError::Write {
+                path: path.clone(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    "the file exists; key files are never overwritten",
+                ),
+            });
+        }
+    }
     let pem = key.to_pem()?;
     write_new_private(&private_path, pem.as_bytes())?;
     let mut jwk = serde_json::to_string_pretty(&key.public_key().to_jwk()).unwrap_or_default();
     jwk.push('\n');
-    fs::write(&public_path, jwk).map_err(|source| KeyError::Write {
-        path: public_path.clone(),
-        source,
-    })?;
+    let mut public = fs::OpenOptions::new();
+    public.write(true).create_new(true);
+    public
+        .open(&public_path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, jwk.as_bytes()))
+        .map_err(|source| KeyError::Write {
+            path: public_path.clone(),
+            source,
+        })?;
     Ok((private_path, public_path))
 }
 
@@ -410,15 +426,23 @@ pub fn exposed_mode(path: &Path) -> Option<u32> {
     }
 }
 
-fn read_key_file(path: &Path) -> Result<String, KeyError> {
-    let bytes = Zeroizing::new(fs::read(path).map_err(|source| KeyError::Read {
+fn read_key_file(path: &Path) -> Result<Zeroizing<String>, KeyError> {
+    let bytes = fs::read(path).map_err(|source| KeyError::Read {
         path: path.to_path_buf(),
         source,
-    })?);
-    String::from_utf8(bytes.to_vec()).map_err(|_| KeyError::Unrecognised {
-        what: path.display().to_string(),
-        why: "the file is not UTF-8 text".into(),
-    })
+    })?;
+    // The buffer moves into the String (no copy), and the String is zeroed on drop; a
+    // non-UTF-8 buffer is zeroed before the error is returned.
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Zeroizing::new(text)),
+        Err(e) => {
+            drop(Zeroizing::new(e.into_bytes()));
+            Err(KeyError::Unrecognised {
+                what: path.display().to_string(),
+                why: "the file is not UTF-8 text".into(),
+            })
+        }
+    }
 }
 
 fn check_kty(obj: &Map<String, Value>, what: &str) -> Result<(), KeyError> {

@@ -86,9 +86,9 @@ impl Receipt {
 
     /// Writes the receipt atomically, readable by the owner only.
     pub fn store(&self, path: &Path) -> Result<(), ReceiptError> {
-        let mut bytes = serde_json::to_vec_pretty(self).map_err(|e| ReceiptError::Corrupt {
+        let mut bytes = serde_json::to_vec_pretty(self).map_err(|e| ReceiptError::Io {
             path: path.to_path_buf(),
-            why: e.to_string(),
+            source: std::io::Error::other(e),
         })?;
         bytes.push(b'\n');
         replace_file(path, &bytes).map_err(|source| ReceiptError::Io {

@@ -34,6 +34,10 @@ use crate::hash::Sha256Digest;
 /// Default clock leeway for `nbf`, `iat` and `exp`, in seconds.
 pub const DEFAULT_LEEWAY_SECS: u64 = 60;
 
+/// Largest clock leeway accepted, in seconds: beyond it a 15-minute token would be valid for
+/// much longer than its issuer meant.
+pub const MAX_LEEWAY_SECS: u64 = 300;
+
 /// Which part of a compact JWS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
@@ -418,7 +422,8 @@ pub struct VerifiedToken {
     pub kid: String,
     /// The typed claims.
     pub claims: Claims,
-    /// The claims exactly as signed (for printing and receipts).
+    /// The signed claims as parsed JSON, including claims gatepass does not know (for printing
+    /// and receipts); object keys are in sorted order.
     pub payload: Value,
 }
 
@@ -493,10 +498,10 @@ impl Verifier {
         self
     }
 
-    /// Clock leeway for `iat`, `nbf` and `exp`. Default 60 s. A larger value accepts tokens
-    /// longer after they expired.
+    /// Clock leeway for `iat`, `nbf` and `exp`. Default 60 s, at most [`MAX_LEEWAY_SECS`]
+    /// (larger values are clamped). A larger value accepts tokens longer after they expired.
     pub fn leeway(mut self, leeway: Duration) -> Self {
-        self.leeway = leeway.as_secs();
+        self.leeway = leeway.as_secs().min(MAX_LEEWAY_SECS);
         self
     }
 
@@ -540,7 +545,11 @@ impl Verifier {
         now: i64,
         ignore_expiry: bool,
     ) -> Result<VerifiedToken, Rejection> {
-        let audience = self.audience.as_deref().ok_or(Rejection::NoAudience)?;
+        let audience = self
+            .audience
+            .as_deref()
+            .filter(|a| !a.is_empty())
+            .ok_or(Rejection::NoAudience)?;
         let signed = verify_jws(token, TOKEN_TYP, &self.keys)?;
         let obj = signed.payload.as_object().ok_or(Rejection::InvalidClaims {
             reason: "not an object".into(),
@@ -586,6 +595,11 @@ impl Verifier {
             return Err(Rejection::Issuer {
                 expected: expected.clone(),
                 found: claims.iss.clone(),
+            });
+        }
+        if exp <= iat || nbf > exp {
+            return Err(Rejection::InvalidClaims {
+                reason: format!("times out of order (iat {iat}, nbf {nbf}, exp {exp})"),
             });
         }
         let lifetime = exp.saturating_sub(iat);

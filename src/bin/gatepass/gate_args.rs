@@ -21,6 +21,12 @@ pub struct GateArgs {
     /// The release manifest.
     #[arg(long, value_name = "FILE")]
     pub release: PathBuf,
+    /// A directory of signed approval records (*.jwt; repeatable).
+    #[arg(long = "approvals", value_name = "DIR")]
+    pub approvals: Vec<PathBuf>,
+    /// A signed exception record (repeatable).
+    #[arg(long = "exception", value_name = "FILE")]
+    pub exceptions: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -31,6 +37,8 @@ impl GateArgs {
         Request {
             policy: self.policy.clone(),
             release: self.release.clone(),
+            approvals: self.approvals.clone(),
+            exceptions: self.exceptions.clone(),
             ..Request::default()
         }
     }

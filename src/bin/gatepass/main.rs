@@ -4,11 +4,15 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod approve;
 mod check;
+mod exception;
 mod gate_args;
+mod init;
 mod issue;
 mod keygen;
 mod keys_cmd;
+mod records;
 mod render;
 mod verify;
 
@@ -28,12 +32,18 @@ enum Command {
     Check(check::Args),
     /// Hold a release against a policy and, when allowed, print a signed deploy token on stdout.
     Issue(issue::Args),
+    /// Write a commented starter policy.toml and release.toml.
+    Init(init::Args),
     /// Generate an Ed25519 key pair: PATH.key (PKCS#8 PEM, 0600) and PATH.jwk.json; prints the kid.
     Keygen(keygen::Args),
     /// Print a JWKS of the public keys in JWK or PEM files.
     Jwks(keys_cmd::Args),
     /// Verify a deploy token at a deploy target (exit 0 verified, 1 rejected, 2 error).
     Verify(verify::Args),
+    /// Sign an approval record of a release for an environment, as a role, with your own key.
+    Approve(approve::Args),
+    /// Sign an exception record that waives named criteria for a release, with a risk acceptance.
+    Exception(exception::Args),
 }
 
 /// Exit status for "denied" and "token rejected".
@@ -46,9 +56,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Issue(args) => issue::run(args),
+        Command::Init(args) => init::run(args),
         Command::Keygen(args) => keygen::run(args),
         Command::Jwks(args) => keys_cmd::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Approve(args) => approve::run(args),
+        Command::Exception(args) => exception::run(args),
     };
     match result {
         Ok(code) => code,

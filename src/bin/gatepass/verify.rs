@@ -9,7 +9,7 @@ use gatepass::hash;
 use gatepass::token::claims::MAX_TTL_CAP_SECS;
 use gatepass::token::receipt::Receipt;
 use gatepass::token::replay::{ReplayDb, ReplayError};
-use gatepass::token::verify::DEFAULT_LEEWAY_SECS;
+use gatepass::token::verify::{DEFAULT_LEEWAY_SECS, MAX_LEEWAY_SECS};
 use gatepass::token::{Jwks, Rejection, VerifiedToken, Verifier};
 
 use crate::EXIT_DENIED;
@@ -37,7 +37,7 @@ pub struct Args {
     /// Restart receipt: written on first success; admits the same token past exp on restart.
     #[arg(long, value_name = "FILE")]
     receipt: Option<PathBuf>,
-    /// Clock leeway in seconds for iat, nbf and exp.
+    /// Clock leeway in seconds for iat, nbf and exp (at most 300).
     #[arg(long, value_name = "S", default_value_t = DEFAULT_LEEWAY_SECS)]
     leeway: u64,
     /// Longest accepted token lifetime in seconds (at most 3600).
@@ -49,6 +49,15 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.leeway > MAX_LEEWAY_SECS {
+        bail!(
+            "--leeway {} exceeds the maximum of {MAX_LEEWAY_SECS} s",
+            args.leeway
+        );
+    }
+    if args.audience.trim().is_empty() {
+        bail!("--audience must name the environment this target runs in");
+    }
     if args.max_ttl > MAX_TTL_CAP_SECS {
         bail!(
             "--max-ttl {} exceeds the hard cap of {MAX_TTL_CAP_SECS} s",

@@ -1,0 +1,1084 @@
+//! Collecting signed approval and exception records for one release, environment and policy.
+//!
+//! [`collect`] reads every record file in each `--approvals` directory and each `--exception`
+//! file, and sorts each record into a counted [`Approval`] / [`ExceptionGrant`] or an
+//! [`Ignored`] entry with a specific reason. A record counts only if
+//!
+//! - its JWS passes the strict token rules (see [`crate::token::verify::verify_jws`]),
+//! - the key that signed it is one the policy's `[roles]` lists, found by `kid`,
+//! - that key is mapped to the role the record approves as (for exceptions: to the role of
+//!   `[exceptions].approvers`),
+//! - its release digest is this release's, and its environment is the policy's.
+//!
+//! Clock-dependent rules (expiry, `max_age`) and quorums are applied by evaluation, which
+//! knows `now`; collection only reads the times. The one exception is an exception record
+//! whose lifetime (`exp - iat`) exceeds `[exceptions].max_ttl`: that does not depend on the
+//! clock, and such a record is ignored (not shortened).
+//!
+//! Directory rule: in an `--approvals` directory, every regular file whose name ends in `.jwt`
+//! is read as an approval record. Hidden entries (names starting with `.`, such as
+//! `.gitkeep`) are skipped; every other entry — files with other names, subdirectories (not
+//! walked), exception records — is reported as ignored. Files are read in name order.
+//!
+//! I/O failures (a missing directory, an unreadable file, a role key that cannot be loaded)
+//! are errors: the gate cannot decide (exit 2).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::exception::{EXCEPTION_TYP, ExceptionRecord};
+use super::record::{APPROVAL_TYP, ApprovalRecord, RecordError, ReleaseRef, timestamp};
+use super::{Approval, ExceptionGrant, Ignored, Source};
+use crate::policy::Policy;
+use crate::policy::duration::DisplayDuration;
+use crate::token::keys::KeyError;
+use crate::token::{Jwks, PublicKey, Rejection, b64, json};
+
+/// Largest record file read; records are a few hundred bytes.
+pub const MAX_RECORD_BYTES: u64 = 64 * 1024;
+
+/// What collection found: the records that count, and every one that does not, with why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Collected {
+    /// Approvals bound to this release and environment, signed under a key of their role.
+    pub approvals: Vec<Approval>,
+    /// Exceptions bound to this release and environment, signed under a key of the
+    /// exception approvers' role, within `[exceptions].max_ttl`.
+    pub exceptions: Vec<ExceptionGrant>,
+    /// Everything found that does not count, in the order found.
+    pub ignored: Vec<Ignored>,
+}
+
+/// Collection could not finish, so the gate cannot decide (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CollectError {
+    /// A key file named in the policy's `[roles]` is missing or not an Ed25519 public key.
+    #[error(
+        "cannot load a key of role `{role}` named in the policy {}; fix the path in `[roles]` or the key file",
+        policy.display()
+    )]
+    RoleKey {
+        /// The policy file.
+        policy: PathBuf,
+        /// The role whose key failed.
+        role: String,
+        /// Why (names the key file).
+        #[source]
+        source: Box<KeyError>,
+    },
+    /// An `--approvals` directory could not be read.
+    #[error(
+        "cannot read the approvals directory {}; pass a directory holding approval records (*.jwt)",
+        path.display()
+    )]
+    ReadDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `--approvals` names something that is not a directory.
+    #[error(
+        "{} is not a directory; --approvals takes a directory of approval records (*.jwt)",
+        path.display()
+    )]
+    NotADirectory {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// A record file could not be read.
+    #[error("cannot read the record file {}", path.display())]
+    ReadFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `--exception` names a directory.
+    #[error("{} is a directory; --exception takes one exception record file", path.display())]
+    ExceptionIsDirectory {
+        /// The path given.
+        path: PathBuf,
+    },
+}
+
+/// The approver keys the policy lists, with the roles each is mapped to.
+#[derive(Debug, Clone, Default)]
+pub struct RoleKeys {
+    jwks: Jwks,
+    roles: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl RoleKeys {
+    /// Loads every key file of `policy.roles[*].keys` (public JWK or PEM). A key listed under
+    /// several roles holds all of them.
+    pub fn load(policy: &Policy) -> Result<Self, CollectError> {
+        let mut keys = Vec::new();
+        for (role, spec) in &policy.roles {
+            for path in &spec.keys {
+                let key = PublicKey::from_file(path).map_err(|source| CollectError::RoleKey {
+                    policy: policy.path.clone(),
+                    role: role.clone(),
+                    source: Box::new(source),
+                })?;
+                keys.push((role.clone(), key));
+            }
+        }
+        Ok(Self::from_keys(keys))
+    }
+
+    /// A mapping from `(role, key)` pairs.
+    pub fn from_keys(pairs: impl IntoIterator<Item = (String, PublicKey)>) -> Self {
+        let mut out = Self::default();
+        for (role, key) in pairs {
+            out.roles
+                .entry(key.kid().to_owned())
+                .or_default()
+                .insert(role);
+            out.jwks.insert(key);
+        }
+        out
+    }
+
+    /// Every role key, by `kid`.
+    pub fn jwks(&self) -> &Jwks {
+        &self.jwks
+    }
+
+    /// The roles the key `kid` is mapped to (empty for an unknown key).
+    pub fn roles_of(&self, kid: &str) -> impl Iterator<Item = &str> {
+        self.roles
+            .get(kid)
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+    }
+
+    fn holds(&self, kid: &str, role: &str) -> bool {
+        self.roles.get(kid).is_some_and(|r| r.contains(role))
+    }
+}
+
+/// Sorts records for one release, environment and policy.
+#[derive(Debug, Clone)]
+pub struct Collector<'p> {
+    policy: &'p Policy,
+    release: ReleaseRef,
+    keys: RoleKeys,
+}
+
+/// Collects the records in `approval_dirs` and `exception_files` for `release` under `policy`
+/// (whose `environment` the records must name), loading the role keys from the policy.
+pub fn collect(
+    policy: &Policy,
+    release: &ReleaseRef,
+    approval_dirs: &[PathBuf],
+    exception_files: &[PathBuf],
+) -> Result<Collected, CollectError> {
+    let collector = Collector::new(policy, release.clone())?;
+    let mut out = Collected::default();
+    for dir in approval_dirs {
+        collector.read_approvals_dir(dir, &mut out)?;
+    }
+    for file in exception_files {
+        collector.read_exception_file(file, &mut out)?;
+    }
+    Ok(out)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Approval,
+    Exception,
+}
+
+impl<'p> Collector<'p> {
+    /// A collector with the role keys loaded from `policy`.
+    pub fn new(policy: &'p Policy, release: ReleaseRef) -> Result<Self, CollectError> {
+        Ok(Self::with_keys(policy, release, RoleKeys::load(policy)?))
+    }
+
+    /// A collector with role keys given directly (the policy's `[roles]` key files are not read).
+    pub fn with_keys(policy: &'p Policy, release: ReleaseRef, keys: RoleKeys) -> Self {
+        Self {
+            policy,
+            release,
+            keys,
+        }
+    }
+
+    /// Reads one `--approvals` directory into `out` (see the module docs for the rule).
+    pub fn read_approvals_dir(&self, dir: &Path, out: &mut Collected) -> Result<(), CollectError> {
+        let read_dir = |source| CollectError::ReadDir {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let meta = fs::metadata(dir).map_err(read_dir)?;
+        if !meta.is_dir() {
+            return Err(CollectError::NotADirectory {
+                path: dir.to_path_buf(),
+            });
+        }
+        let mut entries = Vec::new();
+        for entry in fs::read_dir(dir).map_err(read_dir)? {
+            let entry = entry.map_err(read_dir)?;
+            entries.push((entry.file_name(), entry.path()));
+        }
+        entries.sort();
+        for (name, path) in entries {
+            let name = name.to_string_lossy();
+            if name.starts_with('.') {
+                continue;
+            }
+            if name.chars().any(char::is_control) {
+                out.ignored.push(Ignored {
+                    origin: format!("{}/{}", dir.display(), name.escape_debug()),
+                    approver: None,
+                    reason: "the file name contains control characters; not read".to_owned(),
+                });
+                continue;
+            }
+            let origin = path.display().to_string();
+            let ignore = |reason: &str| Ignored {
+                origin: origin.clone(),
+                approver: None,
+                reason: reason.to_owned(),
+            };
+            let meta = fs::metadata(&path).map_err(|source| CollectError::ReadFile {
+                path: path.clone(),
+                source,
+            })?;
+            if meta.is_dir() {
+                out.ignored.push(ignore(
+                    "a subdirectory; subdirectories are not read (pass it with its own --approvals)",
+                ));
+                continue;
+            }
+            if !meta.is_file() {
+                out.ignored.push(ignore("not a regular file"));
+                continue;
+            }
+            if !name.ends_with(".jwt") {
+                out.ignored.push(ignore(
+                    "not a record file: only files whose names end in .jwt are read",
+                ));
+                continue;
+            }
+            match read_record(&path, meta.len())? {
+                Ok(text) => match self.approval(&text, &origin) {
+                    Ok(approval) => out.approvals.push(approval),
+                    Err(ignored) => out.ignored.push(ignored),
+                },
+                Err(reason) => out.ignored.push(ignore(&reason)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads one `--exception` file into `out`.
+    pub fn read_exception_file(
+        &self,
+        path: &Path,
+        out: &mut Collected,
+    ) -> Result<(), CollectError> {
+        let meta = fs::metadata(path).map_err(|source| CollectError::ReadFile {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if meta.is_dir() {
+            return Err(CollectError::ExceptionIsDirectory {
+                path: path.to_path_buf(),
+            });
+        }
+        let origin = path.display().to_string();
+        match read_record(path, meta.len())? {
+            Ok(text) => match self.exception(&text, &origin) {
+                Ok(grant) => out.exceptions.push(grant),
+                Err(ignored) => out.ignored.push(ignored),
+            },
+            Err(reason) => out.ignored.push(Ignored {
+                origin,
+                approver: None,
+                reason,
+            }),
+        }
+        Ok(())
+    }
+
+    /// Checks one approval record's text; `origin` names it in the result.
+    pub fn approval(&self, text: &str, origin: &str) -> Result<Approval, Ignored> {
+        let verified = ApprovalRecord::verify(text, self.keys.jwks())
+            .map_err(|e| self.ignored_error(text, origin, &e, Kind::Approval))?;
+        let (kid, record) = (verified.kid, verified.record);
+        let ignore = |reason: String| Ignored {
+            origin: origin.to_owned(),
+            approver: Some(record.approver.clone()),
+            reason,
+        };
+        if !self.keys.holds(&kid, &record.role) {
+            let defined = self.policy.roles.contains_key(&record.role);
+            let mut reason = format!(
+                "role not held: approves as `{}`, but the signing key {kid} is mapped to {}",
+                record.role,
+                self.describe_roles(&kid)
+            );
+            if !defined {
+                reason.push_str(&format!("; the policy defines no role `{}`", record.role));
+            }
+            return Err(ignore(reason));
+        }
+        self.check_binding(&record.release, &record.environment, "approved")
+            .map_err(ignore)?;
+        Ok(Approval {
+            role: record.role,
+            identities: identities(&kid, &record.approver),
+            approver: record.approver,
+            at: timestamp(record.iat),
+            expires: record.exp.map(timestamp),
+            source: Source::Signed,
+            origin: origin.to_owned(),
+        })
+    }
+
+    /// Checks one exception record's text; `origin` names it in the result.
+    pub fn exception(&self, text: &str, origin: &str) -> Result<ExceptionGrant, Ignored> {
+        let Some(rules) = &self.policy.exceptions else {
+            return Err(Ignored {
+                origin: origin.to_owned(),
+                approver: claimed_approver(text),
+                reason: format!(
+                    "the policy {} has no `[exceptions]` table, so no exception is honoured",
+                    self.policy.path.display()
+                ),
+            });
+        };
+        let verified = ExceptionRecord::verify(text, self.keys.jwks())
+            .map_err(|e| self.ignored_error(text, origin, &e, Kind::Exception))?;
+        let (kid, record) = (verified.kid, verified.record);
+        let ignore = |reason: String| Ignored {
+            origin: origin.to_owned(),
+            approver: Some(record.approver.clone()),
+            reason,
+        };
+        let role = &rules.approvers.role;
+        if !self.keys.holds(&kid, role) {
+            return Err(ignore(format!(
+                "role not held: exceptions must be signed by role `{role}`, but the signing key {kid} is mapped to {}",
+                self.describe_roles(&kid)
+            )));
+        }
+        self.check_binding(&record.release, &record.environment, "excepted")
+            .map_err(ignore)?;
+        let lifetime = record.lifetime_secs();
+        let max = rules.max_ttl.as_secs();
+        if u64::try_from(lifetime).map_or(true, |l| l > max) {
+            return Err(ignore(format!(
+                "valid for {}, longer than `[exceptions].max_ttl` = {} in {}; sign it again with --expires {} or less",
+                DisplayDuration(Duration::from_secs(lifetime.unsigned_abs())),
+                DisplayDuration(rules.max_ttl),
+                self.policy.path.display(),
+                DisplayDuration(rules.max_ttl),
+            )));
+        }
+        Ok(ExceptionGrant {
+            role: role.clone(),
+            identities: identities(&kid, &record.approver),
+            approver: record.approver,
+            waived: record.waive,
+            reason: record.reason,
+            risk_acceptance: record.risk_acceptance,
+            at: timestamp(record.iat),
+            expires: timestamp(record.exp),
+            origin: origin.to_owned(),
+        })
+    }
+
+    /// Release digest first (the usual reason: a new build), then the environment.
+    fn check_binding(
+        &self,
+        theirs: &ReleaseRef,
+        environment: &str,
+        verb: &str,
+    ) -> Result<(), String> {
+        let ours = &self.release;
+        if theirs.digest != ours.digest {
+            return Err(
+                if theirs.name == ours.name && theirs.version == ours.version {
+                    format!(
+                        "{verb} different bytes of {} {}: {verb} {}, this release is {}; a changed artifact or evidence file needs a new record",
+                        ours.name,
+                        ours.version,
+                        super::record::short_digest(&theirs.digest),
+                        super::record::short_digest(&ours.digest)
+                    )
+                } else if theirs.name == ours.name {
+                    format!(
+                        "{verb} {}, this is {} ({})",
+                        theirs.describe(),
+                        ours.version,
+                        super::record::short_digest(&ours.digest)
+                    )
+                } else {
+                    format!("{verb} {}, this is {}", theirs.describe(), ours.describe())
+                },
+            );
+        }
+        if theirs.name != ours.name || theirs.version != ours.version {
+            return Err(format!(
+                "inconsistent record: names {} {} but carries the digest of {} {}",
+                theirs.name, theirs.version, ours.name, ours.version
+            ));
+        }
+        if environment != self.policy.environment {
+            return Err(format!(
+                "{verb} for environment `{environment}`, this is `{}`",
+                self.policy.environment
+            ));
+        }
+        Ok(())
+    }
+
+    fn describe_roles(&self, kid: &str) -> String {
+        let roles: Vec<String> = self.keys.roles_of(kid).map(|r| format!("`{r}`")).collect();
+        match roles.len() {
+            0 => "no role".to_owned(),
+            1 => format!("role {}", roles.join("")),
+            _ => format!("roles {}", roles.join(", ")),
+        }
+    }
+
+    fn ignored_error(&self, text: &str, origin: &str, err: &RecordError, kind: Kind) -> Ignored {
+        let reason = match err {
+            RecordError::Rejected(Rejection::UnknownKey { kid }) => format!(
+                "unknown key: signed by key {}, which no role in {} lists",
+                untrusted(kid),
+                self.policy.path.display()
+            ),
+            RecordError::Rejected(Rejection::Type { found, .. })
+                if kind == Kind::Approval && found == EXCEPTION_TYP =>
+            {
+                "an exception record, not an approval; pass it with --exception".to_owned()
+            }
+            RecordError::Rejected(Rejection::Type { found, .. })
+                if kind == Kind::Exception && found == APPROVAL_TYP =>
+            {
+                "an approval record, not an exception; put it in an --approvals directory"
+                    .to_owned()
+            }
+            RecordError::Rejected(r @ Rejection::BadSignature) => format!(
+                "invalid signature, rejected [{}]: {r}; the record was changed after signing",
+                r.rule()
+            ),
+            RecordError::Rejected(r) => format!("invalid record, rejected [{}]: {r}", r.rule()),
+            RecordError::Invalid { kind, reason } => format!("malformed {kind} record: {reason}"),
+            other => other.to_string(),
+        };
+        Ignored {
+            origin: origin.to_owned(),
+            approver: claimed_approver(text),
+            reason,
+        }
+    }
+}
+
+fn identities(kid: &str, approver: &str) -> Vec<String> {
+    vec![format!("kid:{kid}"), format!("id:{approver}")]
+}
+
+/// Reads a record file: `Ok(Err(reason))` when its content cannot be a record.
+fn read_record(path: &Path, len: u64) -> Result<Result<String, String>, CollectError> {
+    if len > MAX_RECORD_BYTES {
+        return Ok(Err(format!(
+            "malformed: {len} bytes, too large for a record (at most {MAX_RECORD_BYTES})"
+        )));
+    }
+    let bytes = fs::read(path).map_err(|source| CollectError::ReadFile {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(String::from_utf8(bytes).map_err(|_| "malformed: not UTF-8 text".to_owned()))
+}
+
+/// The `approver` a record's payload claims, read without trusting it: for reports only, and
+/// only when it is short printable text.
+fn claimed_approver(text: &str) -> Option<String> {
+    let payload = text.trim().split('.').nth(1)?;
+    let value = json::parse(&b64::decode(payload)?).ok()?;
+    value
+        .get("approver")?
+        .as_str()
+        .filter(|s| !s.trim().is_empty() && s.len() <= 200 && !s.chars().any(char::is_control))
+        .map(str::to_owned)
+}
+
+/// Text from an unverified header, safe to print: as is when short and printable ASCII,
+/// otherwise quoted with escapes and cut.
+fn untrusted(text: &str) -> String {
+    if text.len() <= 100 && text.chars().all(|c| c.is_ascii_graphic()) {
+        text.to_owned()
+    } else {
+        let cut: String = text.chars().take(100).collect();
+        format!("{cut:?}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+    use crate::hash::Sha256Digest;
+    use crate::token::SigningKey;
+    use crate::token::mint;
+
+    const IAT: i64 = 1_790_000_000;
+
+    fn policy(with_exceptions: bool) -> Policy {
+        let mut text = String::from(
+            r#"
+id = "summarizer-production"
+environment = "production"
+issuer = "gatepass:acme-ml"
+
+[roles]
+ml-lead         = { keys = ["jrivera.jwk.json"] }
+product         = { keys = ["schen.jwk.json"] }
+release-manager = { keys = ["rm1.jwk.json", "rm2.jwk.json"] }
+
+[[criteria]]
+id = "sign-off"
+gate = "stakeholder"
+approvals = [{ role = "ml-lead", count = 1 }, { role = "product", count = 1 }]
+max_age = "7d"
+"#,
+        );
+        if with_exceptions {
+            text.push_str(
+                r#"
+[exceptions]
+approvers = { role = "release-manager", count = 2 }
+max_ttl = "4h"
+non_waivable = ["sign-off"]
+"#,
+            );
+        }
+        Policy::from_str_at(&text, "/policies/production.toml").unwrap()
+    }
+
+    struct People {
+        jrivera: SigningKey,
+        schen: SigningKey,
+        rm1: SigningKey,
+        stranger: SigningKey,
+    }
+
+    fn people() -> People {
+        let k = |n: u8| SigningKey::from_seed(&[n; 32], "test").unwrap();
+        People {
+            jrivera: k(1),
+            schen: k(2),
+            rm1: k(3),
+            stranger: k(4),
+        }
+    }
+
+    fn role_keys(p: &People) -> RoleKeys {
+        RoleKeys::from_keys([
+            ("ml-lead".to_owned(), p.jrivera.public_key().clone()),
+            ("product".to_owned(), p.schen.public_key().clone()),
+            ("release-manager".to_owned(), p.rm1.public_key().clone()),
+        ])
+    }
+
+    fn release_ref(version: &str) -> ReleaseRef {
+        ReleaseRef {
+            name: "support-summarizer".into(),
+            version: version.into(),
+            digest: Sha256Digest::of(version.as_bytes()),
+        }
+    }
+
+    fn approval(role: &str, approver: &str) -> ApprovalRecord {
+        ApprovalRecord {
+            release: release_ref("1.4.0"),
+            environment: "production".into(),
+            role: role.into(),
+            approver: approver.into(),
+            iat: IAT,
+            exp: Some(IAT + 86_400),
+            comment: None,
+            conditions: None,
+            jti: mint::new_jti().unwrap(),
+        }
+    }
+
+    fn exception(approver: &str) -> ExceptionRecord {
+        ExceptionRecord {
+            release: release_ref("1.4.0"),
+            environment: "production".into(),
+            waive: vec!["deploy-window".into()],
+            reason: "hotfix".into(),
+            risk_acceptance: "on-call watching".into(),
+            approver: approver.into(),
+            iat: IAT,
+            exp: IAT + 4 * 3600,
+            jti: mint::new_jti().unwrap(),
+        }
+    }
+
+    fn check_approval(policy: &Policy, record: &str) -> Result<Approval, Ignored> {
+        let p = people();
+        Collector::with_keys(policy, release_ref("1.4.0"), role_keys(&p)).approval(record, "rec")
+    }
+
+    fn reason(r: Result<Approval, Ignored>) -> String {
+        match r {
+            Err(i) => i.reason,
+            Ok(a) => panic!("expected Ignored, counted {a:?}"),
+        }
+    }
+
+    #[test]
+    fn a_valid_approval_counts_with_identity_links() {
+        let p = people();
+        let policy = policy(false);
+        let jws = approval("ml-lead", "jrivera").sign(&p.jrivera).unwrap();
+        let a = check_approval(&policy, &jws).unwrap();
+        assert_eq!(a.role, "ml-lead");
+        assert_eq!(a.approver, "jrivera");
+        assert_eq!(
+            a.identities,
+            vec![format!("kid:{}", p.jrivera.kid()), "id:jrivera".to_owned()]
+        );
+        assert_eq!(a.at.as_second(), IAT);
+        assert_eq!(a.expires.map(|t| t.as_second()), Some(IAT + 86_400));
+        assert_eq!(a.source, Source::Signed);
+        assert_eq!(a.origin, "rec");
+    }
+
+    #[test]
+    fn stale_digest_names_both_versions() {
+        let p = people();
+        let policy = policy(false);
+        let mut r = approval("ml-lead", "jrivera");
+        r.release = release_ref("1.3.9");
+        let got = reason(check_approval(&policy, &r.sign(&p.jrivera).unwrap()));
+        let old = super::super::record::short_digest(&release_ref("1.3.9").digest);
+        let new = super::super::record::short_digest(&release_ref("1.4.0").digest);
+        assert_eq!(
+            got,
+            format!("approved support-summarizer 1.3.9 ({old}), this is 1.4.0 ({new})")
+        );
+    }
+
+    #[test]
+    fn same_version_other_bytes() {
+        let p = people();
+        let policy = policy(false);
+        let mut r = approval("ml-lead", "jrivera");
+        r.release.digest = Sha256Digest::of(b"rebuilt");
+        let got = reason(check_approval(&policy, &r.sign(&p.jrivera).unwrap()));
+        assert!(
+            got.starts_with(
+                "approved different bytes of support-summarizer 1.4.0: approved sha256:"
+            ),
+            "{got}"
+        );
+    }
+
+    #[test]
+    fn other_release_name_and_inconsistent_record() {
+        let p = people();
+        let policy = policy(false);
+        let mut r = approval("ml-lead", "jrivera");
+        r.release.name = "pricing-model".into();
+        r.release.digest = Sha256Digest::of(b"pricing");
+        let got = reason(check_approval(&policy, &r.sign(&p.jrivera).unwrap()));
+        assert!(
+            got.starts_with("approved pricing-model 1.4.0 (sha256:"),
+            "{got}"
+        );
+        assert!(
+            got.contains(", this is support-summarizer 1.4.0 (sha256:"),
+            "{got}"
+        );
+        let mut r = approval("ml-lead", "jrivera");
+        r.release.version = "9.9.9".into();
+        let got = reason(check_approval(&policy, &r.sign(&p.jrivera).unwrap()));
+        assert!(got.starts_with("inconsistent record"), "{got}");
+    }
+
+    #[test]
+    fn other_environment() {
+        let p = people();
+        let policy = policy(false);
+        let mut r = approval("ml-lead", "jrivera");
+        r.environment = "staging".into();
+        assert_eq!(
+            reason(check_approval(&policy, &r.sign(&p.jrivera).unwrap())),
+            "approved for environment `staging`, this is `production`"
+        );
+    }
+
+    #[test]
+    fn unknown_key() {
+        let p = people();
+        let policy = policy(false);
+        let got = reason(check_approval(
+            &policy,
+            &approval("ml-lead", "jrivera").sign(&p.stranger).unwrap(),
+        ));
+        assert_eq!(
+            got,
+            format!(
+                "unknown key: signed by key {}, which no role in /policies/production.toml lists",
+                p.stranger.kid()
+            )
+        );
+    }
+
+    #[test]
+    fn role_not_held() {
+        let p = people();
+        let policy = policy(false);
+        let ignored = check_approval(
+            &policy,
+            &approval("ml-lead", "schen").sign(&p.schen).unwrap(),
+        )
+        .unwrap_err();
+        assert_eq!(ignored.approver.as_deref(), Some("schen"));
+        assert_eq!(
+            ignored.reason,
+            format!(
+                "role not held: approves as `ml-lead`, but the signing key {} is mapped to role `product`",
+                p.schen.kid()
+            )
+        );
+        let got = reason(check_approval(
+            &policy,
+            &approval("compliance", "schen").sign(&p.schen).unwrap(),
+        ));
+        assert!(
+            got.ends_with("; the policy defines no role `compliance`"),
+            "{got}"
+        );
+    }
+
+    #[test]
+    fn tampered_record() {
+        let p = people();
+        let policy = policy(false);
+        let jws = approval("ml-lead", "jrivera").sign(&p.jrivera).unwrap();
+        let mut parts: Vec<String> = jws.split('.').map(str::to_owned).collect();
+        let mut payload = super::super::record::to_json(&approval("ml-lead", "jrivera"));
+        payload["release"]["digest"] =
+            serde_json::Value::from(release_ref("1.4.0").digest.prefixed());
+        payload["approver"] = serde_json::Value::from("jrivera");
+        payload["environment"] = serde_json::Value::from("production");
+        payload["exp"] = serde_json::Value::from(IAT + 365 * 86_400);
+        parts[1] = b64::encode(payload.to_string().as_bytes());
+        let ignored = check_approval(&policy, &parts.join(".")).unwrap_err();
+        assert_eq!(ignored.approver.as_deref(), Some("jrivera"));
+        assert_eq!(
+            ignored.reason,
+            "invalid signature, rejected [bad-signature]: bad signature; the record was changed after signing"
+        );
+        // A padded signature breaks the encoding rule.
+        let padded = format!("{jws}=");
+        assert!(reason(check_approval(&policy, &padded)).contains("[non-canonical-base64]"));
+    }
+
+    #[test]
+    fn malformed_records() {
+        let p = people();
+        let policy = policy(false);
+        assert_eq!(
+            reason(check_approval(&policy, "not a record")),
+            "invalid record, rejected [malformed]: malformed: a compact JWS has exactly three dot-separated parts"
+        );
+        let bad = mint::sign_compact(
+            &p.jrivera,
+            mint::header(APPROVAL_TYP, p.jrivera.kid()).as_bytes(),
+            br#"{"role":"ml-lead","approver":"jrivera"}"#,
+        );
+        let got = reason(check_approval(&policy, &bad));
+        assert!(
+            got.starts_with("malformed approval record: missing `iat`"),
+            "{got}"
+        );
+        let exc = exception("rm1").sign(&p.rm1).unwrap();
+        assert_eq!(
+            reason(check_approval(&policy, &exc)),
+            "an exception record, not an approval; pass it with --exception"
+        );
+    }
+
+    fn check_exception(policy: &Policy, record: &str) -> Result<ExceptionGrant, Ignored> {
+        let p = people();
+        Collector::with_keys(policy, release_ref("1.4.0"), role_keys(&p)).exception(record, "exc")
+    }
+
+    #[test]
+    fn exceptions() {
+        let p = people();
+        let policy = policy(true);
+        let grant = check_exception(&policy, &exception("rm1").sign(&p.rm1).unwrap()).unwrap();
+        assert_eq!(grant.role, "release-manager");
+        assert_eq!(grant.waived, vec!["deploy-window".to_owned()]);
+        assert_eq!(grant.expires.as_second(), IAT + 4 * 3600);
+        assert_eq!(grant.identities[1], "id:rm1");
+
+        let mut long = exception("rm1");
+        long.exp = IAT + 8 * 3600;
+        let ignored = check_exception(&policy, &long.sign(&p.rm1).unwrap()).unwrap_err();
+        assert_eq!(
+            ignored.reason,
+            "valid for 8h, longer than `[exceptions].max_ttl` = 4h in /policies/production.toml; sign it again with --expires 4h or less"
+        );
+
+        let ignored =
+            check_exception(&policy, &exception("jrivera").sign(&p.jrivera).unwrap()).unwrap_err();
+        assert!(
+            ignored
+                .reason
+                .starts_with("role not held: exceptions must be signed by role `release-manager`"),
+            "{}",
+            ignored.reason
+        );
+
+        let mut other_env = exception("rm1");
+        other_env.environment = "staging".into();
+        let ignored = check_exception(&policy, &other_env.sign(&p.rm1).unwrap()).unwrap_err();
+        assert_eq!(
+            ignored.reason,
+            "excepted for environment `staging`, this is `production`"
+        );
+
+        let approval = approval("ml-lead", "jrivera").sign(&p.jrivera).unwrap();
+        assert_eq!(
+            check_exception(&policy, &approval).unwrap_err().reason,
+            "an approval record, not an exception; put it in an --approvals directory"
+        );
+
+        let ignored = check_exception(&policy_without(), &exception("rm1").sign(&p.rm1).unwrap())
+            .unwrap_err();
+        assert_eq!(ignored.approver.as_deref(), Some("rm1"));
+        assert!(ignored.reason.contains("has no `[exceptions]` table"));
+    }
+
+    fn policy_without() -> Policy {
+        policy(false)
+    }
+
+    #[test]
+    fn directories_follow_the_naming_rule() {
+        let p = people();
+        let policy = policy(true);
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| fs::write(dir.path().join(name), text).unwrap();
+        write(
+            "a.approval.jwt",
+            &format!(
+                "{}\n",
+                approval("ml-lead", "jrivera").sign(&p.jrivera).unwrap()
+            ),
+        );
+        write(
+            "b.jwt",
+            &approval("product", "schen").sign(&p.schen).unwrap(),
+        );
+        write("README.md", "approvals for 1.4.0");
+        write(".gitkeep", "");
+        write("c.jwt", "\u{0}garbage");
+        fs::write(dir.path().join("d.jwt"), [0xff, 0xfe]).unwrap();
+        fs::create_dir(dir.path().join("old")).unwrap();
+        fs::write(
+            dir.path().join("old/e.jwt"),
+            approval("ml-lead", "jrivera").sign(&p.jrivera).unwrap(),
+        )
+        .unwrap();
+
+        let collector = Collector::with_keys(&policy, release_ref("1.4.0"), role_keys(&p));
+        let mut out = Collected::default();
+        collector.read_approvals_dir(dir.path(), &mut out).unwrap();
+        let approvers: Vec<&str> = out.approvals.iter().map(|a| a.approver.as_str()).collect();
+        assert_eq!(approvers, ["jrivera", "schen"]);
+        let ignored: Vec<(String, &str)> = out
+            .ignored
+            .iter()
+            .map(|i| {
+                let name = Path::new(&i.origin)
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                (name, i.reason.as_str())
+            })
+            .collect();
+        assert_eq!(ignored.len(), 4, "{ignored:?}");
+        assert_eq!(ignored[0].0, "README.md");
+        assert!(ignored[0].1.starts_with("not a record file"));
+        assert_eq!(ignored[1].0, "c.jwt");
+        assert!(ignored[1].1.contains("[malformed]"));
+        assert_eq!(
+            ignored[2],
+            ("d.jwt".to_owned(), "malformed: not UTF-8 text")
+        );
+        assert_eq!(ignored[3].0, "old");
+        assert!(ignored[3].1.starts_with("a subdirectory"));
+    }
+
+    #[test]
+    fn untrusted_text_never_reaches_reports_raw() {
+        let p = people();
+        let policy = policy(false);
+        // A key id with a line break (an unknown key, so nothing verified it).
+        let header = r#"{"alg":"EdDSA","typ":"gatepass-approval+jwt","kid":"x\n::error::forged"}"#;
+        let payload = r#"{"approver":"mallory\n::add-mask::x"}"#;
+        let jws = mint::sign_compact(&p.stranger, header.as_bytes(), payload.as_bytes());
+        let ignored = check_approval(&policy, &jws).unwrap_err();
+        assert!(!ignored.reason.contains('\n'), "{}", ignored.reason);
+        assert!(
+            ignored.reason.contains(r#""x\n::error::forged""#),
+            "{}",
+            ignored.reason
+        );
+        assert_eq!(ignored.approver, None);
+        // A signed record with a line break in a text member is malformed.
+        let mut r = approval("ml-lead", "jrivera");
+        r.comment = Some("fine\n::error::forged".into());
+        assert!(r.sign(&p.jrivera).is_err());
+        let forged = mint::sign_compact(
+            &p.jrivera,
+            mint::header(APPROVAL_TYP, p.jrivera.kid()).as_bytes(),
+            super::super::record::to_json(&r).to_string().as_bytes(),
+        );
+        let got = reason(check_approval(&policy, &forged));
+        assert!(
+            got.contains("`comment` contains control characters"),
+            "{got}"
+        );
+        // File names with control characters are reported escaped, not read.
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a\nb.jwt"), "x").unwrap();
+        let mut out = Collected::default();
+        Collector::with_keys(&policy, release_ref("1.4.0"), role_keys(&p))
+            .read_approvals_dir(dir.path(), &mut out)
+            .unwrap();
+        assert!(
+            out.ignored[0].origin.ends_with("a\\nb.jwt"),
+            "{:?}",
+            out.ignored
+        );
+        assert!(out.ignored[0].reason.contains("control characters"));
+    }
+
+    #[test]
+    fn io_problems_are_errors() {
+        let p = people();
+        let policy = policy(true);
+        let dir = tempfile::tempdir().unwrap();
+        let collector = Collector::with_keys(&policy, release_ref("1.4.0"), role_keys(&p));
+        let mut out = Collected::default();
+        assert!(matches!(
+            collector.read_approvals_dir(&dir.path().join("missing"), &mut out),
+            Err(CollectError::ReadDir { .. })
+        ));
+        let file = dir.path().join("x.jwt");
+        fs::write(&file, "x").unwrap();
+        assert!(matches!(
+            collector.read_approvals_dir(&file, &mut out),
+            Err(CollectError::NotADirectory { .. })
+        ));
+        assert!(matches!(
+            collector.read_exception_file(&dir.path().join("missing.jwt"), &mut out),
+            Err(CollectError::ReadFile { .. })
+        ));
+        assert!(matches!(
+            collector.read_exception_file(dir.path(), &mut out),
+            Err(CollectError::ExceptionIsDirectory { .. })
+        ));
+        let big = dir.path().join("big.jwt");
+        fs::write(&big, vec![b'a'; 70_000]).unwrap();
+        collector.read_exception_file(&big, &mut out).unwrap();
+        assert!(out.ignored[0].reason.contains("too large"));
+    }
+
+    #[test]
+    fn role_keys_load_from_the_policy_and_name_the_role_on_failure() {
+        let p = people();
+        let dir = tempfile::tempdir().unwrap();
+        let jwk = |k: &SigningKey| k.public_key().to_jwk().to_string();
+        fs::write(dir.path().join("jrivera.jwk.json"), jwk(&p.jrivera)).unwrap();
+        fs::write(dir.path().join("schen.jwk.json"), jwk(&p.schen)).unwrap();
+        fs::write(dir.path().join("rm1.jwk.json"), jwk(&p.rm1)).unwrap();
+        let text = r#"
+id = "p"
+environment = "production"
+issuer = "i"
+[roles]
+ml-lead = { keys = ["jrivera.jwk.json"] }
+product = { keys = ["schen.jwk.json", "jrivera.jwk.json"] }
+release-manager = { keys = ["rm1.jwk.json", "rm2.jwk.json"] }
+[[criteria]]
+id = "sign-off"
+gate = "stakeholder"
+approvals = [{ role = "ml-lead", count = 1 }]
+"#;
+        let policy_path = dir.path().join("policy.toml");
+        let policy = Policy::from_str_at(text, &policy_path).unwrap();
+        let err = RoleKeys::load(&policy).unwrap_err();
+        let CollectError::RoleKey {
+            role, policy: path, ..
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(role, "release-manager");
+        assert_eq!(path, &policy_path);
+        let chain = format!("{:#}", anyhow::Error::from(err));
+        assert!(chain.contains("role `release-manager`"), "{chain}");
+        assert!(chain.contains("rm2.jwk.json"), "{chain}");
+
+        fs::write(dir.path().join("rm2.jwk.json"), "{\"kty\":\"RSA\"}").unwrap();
+        assert!(matches!(
+            RoleKeys::load(&policy),
+            Err(CollectError::RoleKey { .. })
+        ));
+        fs::write(dir.path().join("rm2.jwk.json"), jwk(&p.stranger)).unwrap();
+        let keys = RoleKeys::load(&policy).unwrap();
+        let roles: Vec<&str> = keys.roles_of(p.jrivera.kid()).collect();
+        assert_eq!(roles, ["ml-lead", "product"]);
+        assert_eq!(keys.jwks().len(), 4);
+    }
+
+    #[test]
+    fn collect_reads_dirs_and_exception_files() {
+        let p = people();
+        let policy = policy(true);
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("a.jwt"),
+            approval("ml-lead", "jrivera").sign(&p.jrivera).unwrap(),
+        )
+        .unwrap();
+        let exc = dir.path().join("rm1.exception.jwt");
+        fs::write(&exc, exception("rm1").sign(&p.rm1).unwrap()).unwrap();
+        let collector = Collector::with_keys(&policy, release_ref("1.4.0"), role_keys(&p));
+        let mut out = Collected::default();
+        collector.read_approvals_dir(dir.path(), &mut out).unwrap();
+        collector.read_exception_file(&exc, &mut out).unwrap();
+        assert_eq!(out.approvals.len(), 1);
+        assert_eq!(out.exceptions.len(), 1);
+        // The exception record in the approvals directory is reported, not counted as an approval.
+        assert_eq!(out.ignored.len(), 1);
+        assert!(out.ignored[0].reason.starts_with("an exception record"));
+    }
+}

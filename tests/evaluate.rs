@@ -1,0 +1,538 @@
+//! Evaluation truth tables: approval quorum, tiers, exceptions and waivers, through the pure
+//! `evaluate` with inputs built in a temporary directory.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use gatepass::approval::{Approval, ExceptionGrant, Source};
+use gatepass::evaluate::{ARTIFACT_INTEGRITY, Decision, Inputs, Outcome, Status, evaluate};
+use gatepass::gate::{Run, claims_for};
+use gatepass::gather::gather;
+use gatepass::hash::NoProgress;
+use gatepass::policy::Policy;
+use gatepass::release::{HashedRelease, Release};
+use jiff::Timestamp;
+
+const NOW: &str = "2026-11-17T15:00:00Z";
+
+fn now() -> Timestamp {
+    NOW.parse().unwrap()
+}
+
+fn ago(secs: i64) -> Timestamp {
+    Timestamp::from_second(now().as_second() - secs).unwrap()
+}
+
+const SIGN_OFF: &str = r#"
+[[criteria]]
+id = "sign-off"
+gate = "stakeholder"
+approvals = [
+  { role = "ml-lead", count = 1 },
+  { role = "product", count = 1 },
+  { role = "compliance", count = 1, tiers = ["critical"] },
+]
+max_age = "7d"
+"#;
+
+const EVAL_CRITERION: &str = r#"
+[[criteria]]
+id = "hallucination-rate"
+gate = "technical"
+metric = { evidence = "eval", pointer = "/hallucination_rate", max = 0.05 }
+"#;
+
+struct World {
+    _dir: tempfile::TempDir,
+    policy: Policy,
+    release: HashedRelease,
+}
+
+/// A release (change `change`, hallucination rate `rate`) and a policy made of `criteria`
+/// plus an optional `[exceptions]` table.
+fn world(change: &str, rate: f64, criteria: &str, exceptions: &str) -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(p.join("model.bin"), b"weights").unwrap();
+    std::fs::write(
+        p.join("eval.json"),
+        format!("{{\"hallucination_rate\": {rate}}}"),
+    )
+    .unwrap();
+    std::fs::write(p.join("key.jwk.json"), "{}").unwrap();
+    std::fs::write(
+        p.join("release.toml"),
+        format!(
+            "name = \"summarizer\"\nversion = \"1.4.0\"\nchange = \"{change}\"\n[artifacts]\nmodel = {{ path = \"model.bin\" }}\n[evidence]\neval = \"eval.json\"\n"
+        ),
+    )
+    .unwrap();
+    let policy_text = format!(
+        r#"id = "p"
+environment = "production"
+issuer = "gatepass:test"
+[token]
+ttl = "15m"
+exception_ttl = "10m"
+[tiers]
+default = "standard"
+by_change = {{ model = "critical", prompt = "standard" }}
+[roles]
+ml-lead = {{ keys = ["key.jwk.json"] }}
+product = {{ keys = ["key.jwk.json"] }}
+compliance = {{ keys = ["key.jwk.json"] }}
+release-manager = {{ keys = ["key.jwk.json"], github = ["@acme/release-managers"] }}
+{criteria}
+{exceptions}"#
+    );
+    let policy = Policy::from_str_at(&policy_text, p.join("policy.toml")).unwrap();
+    let release = Release::load(&p.join("release.toml"))
+        .unwrap()
+        .hash(&NoProgress)
+        .unwrap();
+    World {
+        _dir: dir,
+        policy,
+        release,
+    }
+}
+
+fn approval(role: &str, who: &str, identities: &[&str], at: Timestamp) -> Approval {
+    Approval {
+        role: role.into(),
+        approver: who.into(),
+        identities: identities.iter().map(|s| (*s).to_owned()).collect(),
+        at,
+        expires: None,
+        source: Source::Signed,
+        origin: format!("{who}-{role}.approval.jwt"),
+    }
+}
+
+fn grant(who: &str, identity: &str, waive: &[&str], expires_in: i64) -> ExceptionGrant {
+    ExceptionGrant {
+        role: "release-manager".into(),
+        approver: who.into(),
+        identities: vec![identity.into()],
+        waived: waive.iter().map(|s| (*s).to_owned()).collect(),
+        reason: "sev1 hotfix for ticket INC-4471".into(),
+        risk_acceptance: "rollback rehearsed; on-call watching".into(),
+        at: ago(60),
+        expires: Timestamp::from_second(now().as_second() + expires_in).unwrap(),
+        origin: format!("{who}.exception.jwt"),
+    }
+}
+
+fn decide(w: &World, approvals: &[Approval], exceptions: &[ExceptionGrant]) -> Decision {
+    let tier = w
+        .policy
+        .tier_for(w.release.release.change, w.release.release.tier);
+    let evidence = gather(&w.policy, &w.release, tier).unwrap();
+    evaluate(&Inputs {
+        policy: &w.policy,
+        release: &w.release,
+        evidence: &evidence,
+        approvals,
+        exceptions,
+        ignored: &[],
+        now: now(),
+    })
+}
+
+fn status(d: &Decision, id: &str) -> Status {
+    d.criteria.iter().find(|c| c.id == id).unwrap().status
+}
+
+fn sign_off(d: &Decision) -> Status {
+    status(d, "sign-off")
+}
+
+fn ignored_reasons(d: &Decision) -> String {
+    d.ignored
+        .iter()
+        .map(|i| format!("{}: {}\n", i.origin, i.reason))
+        .collect()
+}
+
+#[test]
+fn quorum_truth_table() {
+    let w = world("prompt", 0.01, SIGN_OFF, "");
+    let jr = |role: &str| approval(role, "jrivera", &["kid:jr", "id:jrivera"], ago(3600));
+    let sc = |role: &str| approval(role, "schen", &["kid:sc", "id:schen"], ago(3600));
+    let cases: Vec<(&str, Vec<Approval>, Status)> = vec![
+        ("no approvals", vec![], Status::Unmet),
+        ("only the ML lead", vec![jr("ml-lead")], Status::Unmet),
+        (
+            "exactly enough",
+            vec![jr("ml-lead"), sc("product")],
+            Status::Met,
+        ),
+        (
+            "one person in two roles",
+            vec![jr("ml-lead"), jr("product")],
+            Status::Unmet,
+        ),
+        (
+            "the same person twice",
+            vec![jr("ml-lead"), jr("ml-lead")],
+            Status::Unmet,
+        ),
+        (
+            "two keys of one approver",
+            vec![
+                approval(
+                    "ml-lead",
+                    "jrivera",
+                    &["kid:jr-laptop", "id:jrivera"],
+                    ago(60),
+                ),
+                approval(
+                    "product",
+                    "jrivera",
+                    &["kid:jr-yubikey", "id:jrivera"],
+                    ago(60),
+                ),
+            ],
+            Status::Unmet,
+        ),
+        (
+            "one key signing under two names",
+            vec![
+                approval("ml-lead", "jrivera", &["kid:shared", "id:jrivera"], ago(60)),
+                approval(
+                    "product",
+                    "j.rivera",
+                    &["kid:shared", "id:j.rivera"],
+                    ago(60),
+                ),
+            ],
+            Status::Unmet,
+        ),
+        (
+            "a person in two roles and another in one: matched either way",
+            vec![sc("product"), jr("product"), jr("ml-lead")],
+            Status::Met,
+        ),
+        (
+            "more than enough",
+            vec![jr("ml-lead"), sc("product"), sc("ml-lead")],
+            Status::Met,
+        ),
+    ];
+    for (name, approvals, expected) in cases {
+        let d = decide(&w, &approvals, &[]);
+        assert_eq!(sign_off(&d), expected, "{name}: {:#?}", d.criteria.last());
+        let counted: std::collections::BTreeSet<&str> =
+            d.approvals.iter().map(|a| a.approver.as_str()).collect();
+        assert_eq!(
+            counted.len(),
+            d.approvals.len(),
+            "{name}: a person is counted once"
+        );
+        // Nothing is dropped: every approval either counted or is reported.
+        assert_eq!(
+            d.approvals.len() + d.ignored.len(),
+            approvals.len(),
+            "{name}: {}",
+            ignored_reasons(&d)
+        );
+    }
+}
+
+#[test]
+fn one_person_in_two_roles_is_reported_not_dropped() {
+    let w = world("prompt", 0.01, SIGN_OFF, "");
+    let jr = |role: &str| approval(role, "jrivera", &["kid:jr"], ago(60));
+    let d = decide(&w, &[jr("ml-lead"), jr("product")], &[]);
+    assert!(
+        ignored_reasons(&d).contains("one person counts once"),
+        "{}",
+        ignored_reasons(&d)
+    );
+    assert_eq!(
+        d.criteria.last().unwrap().details,
+        vec!["product: 0 of 1 approval(s)".to_owned()]
+    );
+}
+
+#[test]
+fn approvals_must_be_fresh_unexpired_and_not_from_the_future() {
+    let w = world("prompt", 0.01, SIGN_OFF, "");
+    let sc = approval("product", "schen", &["kid:sc"], ago(3600));
+    let cases: Vec<(&str, Approval, &str)> = vec![
+        (
+            "older than max_age",
+            approval("ml-lead", "jrivera", &["kid:jr"], ago(8 * 86400)),
+            "older than max_age 7d",
+        ),
+        (
+            "expired",
+            Approval {
+                expires: Some(ago(10)),
+                ..approval("ml-lead", "jrivera", &["kid:jr"], ago(3600))
+            },
+            "expired at",
+        ),
+        (
+            "dated in the future",
+            approval("ml-lead", "jrivera", &["kid:jr"], ago(-3600)),
+            "dated in the future",
+        ),
+    ];
+    for (name, a, reason) in cases {
+        let d = decide(&w, &[a, sc.clone()], &[]);
+        assert_eq!(sign_off(&d), Status::Unmet, "{name}");
+        assert!(
+            ignored_reasons(&d).contains(reason),
+            "{name}: {}",
+            ignored_reasons(&d)
+        );
+    }
+    // Within max_age and unexpired: counts.
+    let ok = Approval {
+        expires: Some(ago(-60)),
+        ..approval("ml-lead", "jrivera", &["kid:jr"], ago(6 * 86400))
+    };
+    assert_eq!(sign_off(&decide(&w, &[ok, sc], &[])), Status::Met);
+}
+
+#[test]
+fn tiers_choose_the_requirements_and_criteria() {
+    let jr = approval("ml-lead", "jrivera", &["kid:jr"], ago(60));
+    let sc = approval("product", "schen", &["kid:sc"], ago(60));
+    let mo = approval("compliance", "mokafor", &["kid:mo"], ago(60));
+    // A prompt change is standard: compliance is not needed, and its approval is reported.
+    let standard = world("prompt", 0.01, SIGN_OFF, "");
+    let d = decide(&standard, &[jr.clone(), sc.clone(), mo.clone()], &[]);
+    assert_eq!(d.release.tier.as_str(), "standard");
+    assert_eq!(sign_off(&d), Status::Met);
+    assert!(ignored_reasons(&d).contains("not required for tier standard"));
+    // A model change is critical: compliance is required.
+    let critical = world("model", 0.01, SIGN_OFF, "");
+    assert_eq!(
+        sign_off(&decide(&critical, &[jr.clone(), sc.clone()], &[])),
+        Status::Unmet
+    );
+    assert_eq!(
+        sign_off(&decide(&critical, &[jr.clone(), sc.clone(), mo], &[])),
+        Status::Met
+    );
+    // A criterion limited to a tier is not applicable to the others.
+    let limited = format!("{EVAL_CRITERION}tiers = [\"critical\"]\n");
+    let d = decide(&world("prompt", 0.9, &limited, ""), &[], &[]);
+    assert_eq!(status(&d, "hallucination-rate"), Status::NotApplicable);
+    assert_eq!(d.outcome, Outcome::Allow);
+    let d = decide(&world("model", 0.9, &limited, ""), &[], &[]);
+    assert_eq!(status(&d, "hallucination-rate"), Status::Unmet);
+}
+
+const EXCEPTIONS: &str = r#"
+[exceptions]
+approvers = { role = "release-manager", count = 2 }
+max_ttl = "4h"
+non_waivable = ["sign-off"]
+"#;
+
+fn both_criteria() -> String {
+    format!("{EVAL_CRITERION}{SIGN_OFF}")
+}
+
+#[test]
+fn exception_truth_table() {
+    let signed = [
+        approval("ml-lead", "jrivera", &["kid:jr"], ago(60)),
+        approval("product", "schen", &["kid:sc"], ago(60)),
+    ];
+    let rm1 = |w: &[&str]| grant("rm1", "kid:rm1", w, 3600);
+    let rm2 = |w: &[&str]| grant("rm2", "kid:rm2", w, 3600);
+    let failing = world("prompt", 0.09, &both_criteria(), EXCEPTIONS);
+    type Case<'a> = (
+        &'a str,
+        &'a World,
+        Vec<Approval>,
+        Vec<ExceptionGrant>,
+        Outcome,
+    );
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "waiver covers every unmet criterion",
+            &failing,
+            signed.to_vec(),
+            vec![rm1(&["hallucination-rate"]), rm2(&["hallucination-rate"])],
+            Outcome::Exception,
+        ),
+        (
+            "one release manager where two are needed",
+            &failing,
+            signed.to_vec(),
+            vec![rm1(&["hallucination-rate"])],
+            Outcome::Deny,
+        ),
+        (
+            "the same release manager twice",
+            &failing,
+            signed.to_vec(),
+            vec![
+                rm1(&["hallucination-rate"]),
+                grant("rm1", "kid:rm1", &["hallucination-rate"], 7200),
+            ],
+            Outcome::Deny,
+        ),
+        (
+            "a waiver missing one unmet criterion",
+            &failing,
+            signed[..1].to_vec(),
+            vec![rm1(&["hallucination-rate"]), rm2(&["hallucination-rate"])],
+            Outcome::Deny,
+        ),
+        (
+            "a non-waivable criterion",
+            &failing,
+            signed[..1].to_vec(),
+            vec![
+                rm1(&["hallucination-rate", "sign-off"]),
+                rm2(&["hallucination-rate", "sign-off"]),
+            ],
+            Outcome::Deny,
+        ),
+        (
+            "an expired exception",
+            &failing,
+            signed.to_vec(),
+            vec![
+                rm1(&["hallucination-rate"]),
+                grant("rm2", "kid:rm2", &["hallucination-rate"], -5),
+            ],
+            Outcome::Deny,
+        ),
+        (
+            "a waiver naming another criterion",
+            &failing,
+            signed.to_vec(),
+            vec![rm1(&["deploy-window"]), rm2(&["deploy-window"])],
+            Outcome::Deny,
+        ),
+    ];
+    for (name, w, approvals, grants, expected) in cases {
+        let d = decide(w, &approvals, &grants);
+        assert_eq!(d.outcome, expected, "{name}: {}", ignored_reasons(&d));
+        match expected {
+            Outcome::Exception => {
+                assert_eq!(status(&d, "hallucination-rate"), Status::Waived);
+                let e = d.exception.as_ref().unwrap();
+                assert_eq!(e.waived, vec!["hallucination-rate".to_owned()]);
+                assert_eq!(e.approved_by, vec!["rm1".to_owned(), "rm2".to_owned()]);
+                assert!(e.risk_acceptance.contains("rollback rehearsed"));
+            }
+            _ => {
+                assert!(d.exception.is_none(), "{name}");
+                assert!(d.unmet().count() > 0, "{name}");
+                // Grants that did not apply are reported with a reason.
+                assert!(!d.ignored.is_empty(), "{name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn exceptions_need_an_exceptions_section_and_are_not_needed_when_all_is_met() {
+    let signed = [
+        approval("ml-lead", "jrivera", &["kid:jr"], ago(60)),
+        approval("product", "schen", &["kid:sc"], ago(60)),
+    ];
+    let grants = [
+        grant("rm1", "kid:rm1", &["hallucination-rate"], 3600),
+        grant("rm2", "kid:rm2", &["hallucination-rate"], 3600),
+    ];
+    let no_section = world("prompt", 0.09, &both_criteria(), "");
+    let d = decide(&no_section, &signed, &grants);
+    assert_eq!(d.outcome, Outcome::Deny);
+    assert!(ignored_reasons(&d).contains("no [exceptions] section"));
+    let passing = world("prompt", 0.01, &both_criteria(), EXCEPTIONS);
+    let d = decide(&passing, &signed, &grants);
+    assert_eq!(d.outcome, Outcome::Allow);
+    assert!(ignored_reasons(&d).contains("not needed"));
+}
+
+#[test]
+fn artifact_integrity_is_built_in_and_never_waivable() {
+    let w = world(
+        "prompt",
+        0.01,
+        EVAL_CRITERION,
+        &EXCEPTIONS.replace("[\"sign-off\"]", "[]"),
+    );
+    let mut release = w.release.clone();
+    let model = release.artifacts.get_mut("model").unwrap();
+    model.pinned = Some(gatepass::hash::Sha256Digest::of(b"other"));
+    let tier = w.policy.tier_for(release.release.change, None);
+    let evidence = gather(&w.policy, &release, tier).unwrap();
+    let grants = [
+        grant("rm1", "kid:rm1", &[ARTIFACT_INTEGRITY], 3600),
+        grant("rm2", "kid:rm2", &[ARTIFACT_INTEGRITY], 3600),
+    ];
+    let d = evaluate(&Inputs {
+        policy: &w.policy,
+        release: &release,
+        evidence: &evidence,
+        approvals: &[],
+        exceptions: &grants,
+        ignored: &[],
+        now: now(),
+    });
+    assert_eq!(d.outcome, Outcome::Deny);
+    let c = &d.criteria[0];
+    assert_eq!(
+        (c.id.as_str(), c.status),
+        (ARTIFACT_INTEGRITY, Status::Unmet)
+    );
+    assert!(
+        c.details[0].contains("release.toml pins sha256:")
+            && c.details[0].contains("the file is sha256:")
+    );
+}
+
+#[test]
+fn exception_tokens_live_no_longer_than_exception_ttl_or_the_exception() {
+    let signed = [
+        approval("ml-lead", "jrivera", &["kid:jr"], ago(60)),
+        approval("product", "schen", &["kid:sc"], ago(60)),
+    ];
+    let w = world("prompt", 0.09, &both_criteria(), EXCEPTIONS);
+    let ttl = |grants: &[ExceptionGrant]| {
+        let decision = decide(&w, &signed, grants);
+        let run = Run {
+            policy: w.policy.clone(),
+            release: w.release.clone(),
+            decision,
+        };
+        let c = claims_for(&run, now()).unwrap().unwrap();
+        assert!(c.exception.is_some());
+        c.exp - c.iat
+    };
+    let long = [
+        grant("rm1", "kid:rm1", &["hallucination-rate"], 3600),
+        grant("rm2", "kid:rm2", &["hallucination-rate"], 7200),
+    ];
+    assert_eq!(ttl(&long), 600, "capped by exception_ttl (10m)");
+    let short = [
+        grant("rm1", "kid:rm1", &["hallucination-rate"], 120),
+        grant("rm2", "kid:rm2", &["hallucination-rate"], 7200),
+    ];
+    assert_eq!(ttl(&short), 120, "capped by the earliest exception expiry");
+    // A denial mints nothing; an allow lives for the policy's ttl.
+    let run = Run {
+        policy: w.policy.clone(),
+        release: w.release.clone(),
+        decision: decide(&w, &signed, &[]),
+    };
+    assert!(claims_for(&run, now()).unwrap().is_none());
+    let ok = world("prompt", 0.01, &both_criteria(), EXCEPTIONS);
+    let run = Run {
+        policy: ok.policy.clone(),
+        release: ok.release.clone(),
+        decision: decide(&ok, &signed, &[]),
+    };
+    let c = claims_for(&run, now()).unwrap().unwrap();
+    assert_eq!(c.exp - c.iat, 900);
+    assert_eq!(c.approvals.len(), 2);
+    assert_eq!(c.release.digest, ok.release.digest().prefixed());
+}
