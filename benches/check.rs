@@ -155,7 +155,7 @@ fn main() {
         verdict(without_hashing)
     );
     println!(
-        "  (b) policy + gather + evaluate         {:>8.3} ms   target < 20 ms  {}",
+        "  (b) policy, gather, collect, evaluate  {:>8.3} ms   target < 20 ms  {}",
         ms(eval),
         verdict(eval)
     );
