@@ -76,6 +76,7 @@ fn evaluate_hashed(
         approvals: &collected.approvals,
         exceptions: &collected.exceptions,
         ignored: &collected.ignored,
+        excluded: &[],
         now,
     })
     .outcome

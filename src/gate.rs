@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use jiff::Timestamp;
 
 use crate::approval::{Approval, CollectError, Ignored, ReleaseRef, collect};
-use crate::evaluate::{Decision, Inputs, Outcome, evaluate};
+use crate::evaluate::{Decision, Excluded, Inputs, Outcome, evaluate};
 use crate::gather::{GatherError, gather};
 use crate::hash::Progress;
 use crate::policy::{Policy, PolicyError};
@@ -34,6 +34,8 @@ pub struct Request {
     pub extra_approvals: Vec<Approval>,
     /// Records gathered elsewhere that do not count.
     pub extra_ignored: Vec<Ignored>,
+    /// Identities that never count toward a quorum (the deployer, the author of the change).
+    pub excluded: Vec<Excluded>,
 }
 
 /// A gate run that could not decide.
@@ -90,6 +92,7 @@ pub fn run(request: &Request, now: Timestamp, progress: &dyn Progress) -> Result
         approvals: &approvals,
         exceptions: &exceptions,
         ignored: &ignored,
+        excluded: &request.excluded,
         now,
     });
     Ok(Run {
