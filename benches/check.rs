@@ -78,6 +78,7 @@ fn evaluate_hashed(
         ignored: &collected.ignored,
         excluded: &[],
         now,
+        phase: gatepass::model::Phase::PreDeploy,
     })
     .outcome
 }

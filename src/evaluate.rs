@@ -11,6 +11,10 @@
 //!   shared key, approver id or login) fills at most one required slot per criterion, and the
 //!   assignment of people to roles is a maximum bipartite matching, so the order of records
 //!   never matters;
+//! - phases: a pre-deploy evaluation ([`Phase::PreDeploy`], `check` and `issue`) holds every
+//!   criterion but those of the `post-deployment` gate, which it lists as not applicable; a
+//!   post-deploy evaluation ([`Phase::PostDeploy`], `validate`) holds only those, and not the
+//!   built-in `artifact-integrity` either (the artifacts were checked before deployment);
 //! - exceptions: when every unmet criterion is waivable and named by unexpired exception
 //!   records of at least `[exceptions].approvers.count` distinct people holding the role, the
 //!   outcome is `exception`; a waiver never covers a criterion it does not name.
@@ -18,14 +22,14 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::approval::{Approval, ExceptionGrant, Ignored};
 use crate::evidence::{contract, junit, metric, sarif};
 use crate::gather::Evidence;
-use crate::model::{Gate, Tier};
+use crate::model::{Gate, Phase, Tier};
 use crate::policy::{ApprovalRequirement, Criterion, CriterionKind, Policy, WindowStatus};
-use crate::release::HashedRelease;
+use crate::release::{HashedEvidence, HashedRelease};
 
 /// Id of the built-in criterion that checks pinned artifact digests and empty artifacts.
 pub const ARTIFACT_INTEGRITY: &str = "artifact-integrity";
@@ -55,6 +59,8 @@ pub struct Inputs<'a> {
     pub excluded: &'a [Excluded],
     /// The instant to decide at.
     pub now: Timestamp,
+    /// Which criteria to hold: before deployment, or the `post-deployment` gate after it.
+    pub phase: Phase,
 }
 
 /// An identity that never counts toward a quorum, and why.
@@ -91,7 +97,7 @@ impl Outcome {
 }
 
 /// The state of one criterion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     /// Met.
@@ -239,15 +245,29 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Decision {
         policy,
         release,
         now,
+        phase,
         ..
     } = *inputs;
     let tier = policy.tier_for(release.release.change, release.release.tier);
     let mut ignored: Vec<Ignored> = inputs.ignored.to_vec();
     let mut counted: Vec<CountedApproval> = Vec::new();
 
-    let mut criteria = vec![artifact_integrity(release)];
+    let mut criteria = match phase {
+        Phase::PreDeploy => vec![artifact_integrity(release)],
+        Phase::PostDeploy => Vec::new(),
+    };
     for criterion in &policy.criteria {
-        let mut result = if criterion.applies_to(tier) {
+        if phase == Phase::PostDeploy && !phase.includes(criterion.gate) {
+            continue;
+        }
+        let mut result = if !phase.includes(criterion.gate) {
+            CriterionResult {
+                status: Status::NotApplicable,
+                expected: "held after deployment, by `gatepass validate`".into(),
+                found: "not held before deployment".into(),
+                ..base(criterion, Vec::new())
+            }
+        } else if criterion.applies_to(tier) {
             hold(criterion, inputs, tier, &mut ignored, &mut counted)
         } else {
             let tiers: Vec<&str> = criterion
@@ -315,6 +335,7 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Decision {
         evidence: release
             .evidence
             .iter()
+            .chain(inputs.evidence.snapshots())
             .map(|(n, e)| (n.clone(), e.file.map(|f| f.digest.prefixed())))
             .collect(),
         criteria,
@@ -386,9 +407,17 @@ fn artifact_integrity(release: &HashedRelease) -> CriterionResult {
     }
 }
 
+/// The evidence entry `name`: a production metrics snapshot bound to it, or the release's.
+fn entry<'a>(inputs: &Inputs<'a>, name: &str) -> Option<&'a HashedEvidence> {
+    inputs
+        .evidence
+        .snapshot(name)
+        .or_else(|| inputs.release.evidence.get(name))
+}
+
 /// Why an evidence file cannot be read by a criterion, or `None` when its contents were gathered.
-fn missing_evidence(release: &HashedRelease, name: &str) -> Option<String> {
-    match release.evidence.get(name) {
+fn missing_evidence(inputs: &Inputs<'_>, name: &str) -> Option<String> {
+    match entry(inputs, name) {
         None => Some(format!("release.toml lists no evidence `{name}`")),
         Some(e) => match e.file {
             None => Some(format!(
@@ -403,10 +432,8 @@ fn missing_evidence(release: &HashedRelease, name: &str) -> Option<String> {
     }
 }
 
-fn written(release: &HashedRelease, name: &str) -> Vec<String> {
-    release
-        .evidence
-        .get(name)
+fn written(inputs: &Inputs<'_>, name: &str) -> Vec<String> {
+    entry(inputs, name)
         .map(|e| vec![e.path.written.clone()])
         .unwrap_or_default()
 }
@@ -418,7 +445,6 @@ fn hold(
     ignored: &mut Vec<Ignored>,
     counted: &mut Vec<CountedApproval>,
 ) -> CriterionResult {
-    let release = inputs.release;
     let ev = inputs.evidence;
     match &criterion.kind {
         CriterionKind::Metric {
@@ -427,8 +453,8 @@ fn hold(
             min,
             max,
         } => {
-            let mut r = base(criterion, written(release, evidence));
-            match (ev.json(evidence), missing_evidence(release, evidence)) {
+            let mut r = base(criterion, written(inputs, evidence));
+            match (ev.json(evidence), missing_evidence(inputs, evidence)) {
                 (Some(doc), _) => {
                     let o = metric::evaluate(doc, pointer, *min, *max);
                     r.status = status(o.met);
@@ -446,8 +472,8 @@ fn hold(
             r
         }
         CriterionKind::Sarif { evidence, fail_on } => {
-            let mut r = base(criterion, written(release, evidence));
-            match (ev.sarif(evidence), missing_evidence(release, evidence)) {
+            let mut r = base(criterion, written(inputs, evidence));
+            match (ev.sarif(evidence), missing_evidence(inputs, evidence)) {
                 (Some(log), _) => {
                     let o = sarif::evaluate(log, *fail_on);
                     r.status = status(o.met);
@@ -483,8 +509,8 @@ fn hold(
             evidence,
             min_tests,
         } => {
-            let mut r = base(criterion, written(release, evidence));
-            match (ev.junit(evidence), missing_evidence(release, evidence)) {
+            let mut r = base(criterion, written(inputs, evidence));
+            match (ev.junit(evidence), missing_evidence(inputs, evidence)) {
                 (Some(report), _) => {
                     let o = junit::evaluate(report, *min_tests);
                     r.status = status(o.met);
@@ -511,11 +537,11 @@ fn hold(
             r
         }
         CriterionKind::Present(names) => {
-            let files = names.iter().flat_map(|n| written(release, n)).collect();
+            let files = names.iter().flat_map(|n| written(inputs, n)).collect();
             let mut r = base(criterion, files);
             r.details = names
                 .iter()
-                .filter_map(|n| missing_evidence(release, n))
+                .filter_map(|n| missing_evidence(inputs, n))
                 .collect();
             r.status = status(r.details.is_empty());
             r.expected = format!("present and non-empty: {}", names.join(", "));
@@ -527,8 +553,8 @@ fn hold(
             r
         }
         CriterionKind::Contract { evidence, expect } => {
-            let mut files = written(release, evidence);
-            files.extend(written(release, expect));
+            let mut files = written(inputs, evidence);
+            files.extend(written(inputs, expect));
             let mut r = base(criterion, files);
             r.expected = format!("`{evidence}` equals `{expect}`");
             match (ev.json(expect), ev.json(evidence)) {
@@ -561,7 +587,7 @@ fn hold(
                     r.status = Status::Unmet;
                     r.details = [evidence, expect]
                         .into_iter()
-                        .filter_map(|n| missing_evidence(release, n))
+                        .filter_map(|n| missing_evidence(inputs, n))
                         .collect();
                     r.found = r.details.join("; ");
                 }

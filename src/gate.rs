@@ -1,18 +1,23 @@
 //! One gate run: load, hash, gather, collect, evaluate; and minting a token from a decision.
 //!
 //! This is the I/O shell around the pure [`crate::evaluate::evaluate`]; the CLI calls
-//! [`run`] and then renders the [`Decision`].
+//! [`run`] (before deployment: `check`, `issue`) or [`validate`] (after deployment, gate 5)
+//! and then renders the [`Decision`].
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
 use crate::approval::{Approval, CollectError, Ignored, ReleaseRef, collect};
 use crate::evaluate::{Decision, Excluded, Inputs, Outcome, evaluate};
-use crate::gather::{GatherError, gather};
-use crate::hash::Progress;
+use crate::gather::{GatherError, gather, gather_post_deploy};
+use crate::hash::{HashError, HashTarget, Progress, hash_all};
+use crate::model::{Gate, Phase};
 use crate::policy::{Policy, PolicyError};
-use crate::release::{HashedRelease, Release, ReleaseError};
+use crate::release::{
+    EvidenceFile, HashedEvidence, HashedRelease, ManifestPath, Release, ReleaseError,
+};
 use crate::token::claims::{
     ApprovalClaim, Audience, Claims, ExceptionClaim, PolicyClaim, ReleaseClaim,
 };
@@ -54,6 +59,26 @@ pub enum GateError {
     /// A role key named in the policy, an approvals directory or an exception file cannot be read.
     #[error(transparent)]
     Records(#[from] CollectError),
+    /// A production metrics snapshot given to [`validate`] cannot be read, or its name is
+    /// invalid or already an evidence name of the release.
+    #[error("production metrics snapshot `{name}` ({}): {why}", path.display())]
+    Snapshot {
+        /// The evidence name it was bound to.
+        name: String,
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        why: String,
+    },
+    /// [`validate`] was asked to hold a policy without any `post-deployment` criterion for the
+    /// release's tier: nothing would be checked, which must never pass as validated.
+    #[error("policy {} has no `post-deployment` criterion for tier {tier}; add one (docs/policy.md) or do not run `validate` with it", path.display())]
+    NothingToValidate {
+        /// The policy file.
+        path: PathBuf,
+        /// The release's tier.
+        tier: String,
+    },
 }
 
 /// The result of a gate run.
@@ -94,12 +119,148 @@ pub fn run(request: &Request, now: Timestamp, progress: &dyn Progress) -> Result
         ignored: &ignored,
         excluded: &request.excluded,
         now,
+        phase: Phase::PreDeploy,
     });
     Ok(Run {
         policy,
         release,
         decision,
     })
+}
+
+/// The evidence name a production metrics snapshot is bound to when none is given.
+pub const PRODUCTION_EVIDENCE: &str = "production";
+
+/// A production metrics snapshot bound to an evidence name for [`validate`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The evidence name the `post-deployment` criteria read it as ([`PRODUCTION_EVIDENCE`]
+    /// by convention).
+    pub name: String,
+    /// The JSON file.
+    pub path: PathBuf,
+}
+
+/// Post-deployment validation (gate 5): loads the policy and the deployed release, binds the
+/// production metrics snapshots to their evidence names, and holds the policy's
+/// `post-deployment` criteria as of `now`.
+///
+/// The decision is `allow` when every such criterion is met (the release is validated) and
+/// `deny` when any is unmet (rollback recommended). No approvals or exceptions are consulted:
+/// nobody can waive what production measured. A policy without an applicable
+/// `post-deployment` criterion is an error, never a pass.
+pub fn validate(
+    policy: &Path,
+    release: &Path,
+    snapshots: &[Snapshot],
+    now: Timestamp,
+    progress: &dyn Progress,
+) -> Result<Run, GateError> {
+    let policy = Policy::load(policy)?;
+    let release = Release::load(release)?.hash(progress)?;
+    let tier = policy.tier_for(release.release.change, release.release.tier);
+    if !policy
+        .criteria_for(tier)
+        .any(|c| c.gate == Gate::PostDeployment)
+    {
+        return Err(GateError::NothingToValidate {
+            path: policy.path.clone(),
+            tier: tier.to_string(),
+        });
+    }
+    let bound = hash_snapshots(&release, snapshots)?;
+    policy.check_evidence_reads_in(
+        release
+            .evidence
+            .keys()
+            .chain(bound.keys())
+            .map(String::as_str),
+        tier,
+        Phase::PostDeploy,
+    )?;
+    let evidence = gather_post_deploy(&policy, &release, tier, bound)?;
+    let decision = evaluate(&Inputs {
+        policy: &policy,
+        release: &release,
+        evidence: &evidence,
+        approvals: &[],
+        exceptions: &[],
+        ignored: &[],
+        excluded: &[],
+        now,
+        phase: Phase::PostDeploy,
+    });
+    Ok(Run {
+        policy,
+        release,
+        decision,
+    })
+}
+
+fn hash_snapshots(
+    release: &HashedRelease,
+    snapshots: &[Snapshot],
+) -> Result<BTreeMap<String, HashedEvidence>, GateError> {
+    let fail = |s: &Snapshot, why: String| GateError::Snapshot {
+        name: s.name.clone(),
+        path: s.path.clone(),
+        why,
+    };
+    let mut bound = BTreeMap::new();
+    for s in snapshots {
+        let valid_name = !s.name.is_empty()
+            && s.name.len() <= 64
+            && s.name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !valid_name {
+            return Err(fail(
+                s,
+                "an evidence name uses letters, digits, `_`, `-` and `.` (at most 64)".into(),
+            ));
+        }
+        if release.evidence.contains_key(&s.name) {
+            return Err(fail(
+                s,
+                format!(
+                    "`{}` is already an evidence name of release.toml; bind the snapshot to another name",
+                    s.name
+                ),
+            ));
+        }
+        if bound.contains_key(&s.name) {
+            return Err(fail(s, "this name is bound twice".into()));
+        }
+        let digest = hash_all(&[HashTarget::file(&s.path)], &crate::hash::NoProgress)
+            .pop()
+            .unwrap_or_else(|| {
+                Err(HashError::NotFound {
+                    path: s.path.clone(),
+                })
+            })
+            .map_err(|e| {
+                fail(
+                    s,
+                    format!(
+                        "{e}; pass the JSON snapshot of the deployed release's production metrics"
+                    ),
+                )
+            })?;
+        bound.insert(
+            s.name.clone(),
+            HashedEvidence {
+                path: ManifestPath {
+                    written: s.path.display().to_string(),
+                    resolved: s.path.clone(),
+                },
+                file: Some(EvidenceFile {
+                    digest: digest.digest,
+                    bytes: digest.bytes,
+                }),
+            },
+        );
+    }
+    Ok(bound)
 }
 
 /// The claims of the token for an allow or exception decision, issued at `now`.

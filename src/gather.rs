@@ -5,6 +5,11 @@
 //! as the criterion kind needs: JSON, SARIF or JUnit XML. A file the release lists but that
 //! does not exist, or is empty, is left out: the criteria that need it report it as unmet.
 //! A file that exists and cannot be read or parsed is an error: the gate cannot decide.
+//!
+//! Only the criteria of one [`Phase`] are gathered for: [`gather`] reads what the pre-deploy
+//! gates need; [`gather_post_deploy`] reads what the `post-deployment` gate needs, from the
+//! release's evidence and from production metrics snapshots bound to evidence names at
+//! validation time (files that do not exist when the release is built).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -13,9 +18,9 @@ use serde_json::Value;
 
 use crate::evidence::{self, EvidenceError, junit::JunitReport, sarif::SarifLog};
 use crate::hash::Sha256Digest;
-use crate::model::Tier;
+use crate::model::{Phase, Tier};
 use crate::policy::{CriterionKind, Policy};
-use crate::release::HashedRelease;
+use crate::release::{HashedEvidence, HashedRelease};
 
 /// Parsed contents of the evidence files the applicable criteria read, by evidence name.
 #[derive(Debug, Default)]
@@ -23,6 +28,7 @@ pub struct Evidence {
     json: BTreeMap<String, Value>,
     sarif: BTreeMap<String, SarifLog>,
     junit: BTreeMap<String, JunitReport>,
+    snapshots: BTreeMap<String, HashedEvidence>,
 }
 
 impl Evidence {
@@ -37,6 +43,14 @@ impl Evidence {
     /// The JUnit report of evidence `name`, if it was read.
     pub fn junit(&self, name: &str) -> Option<&JunitReport> {
         self.junit.get(name)
+    }
+    /// The production metrics snapshot bound to evidence `name` after deployment, if any.
+    pub fn snapshot(&self, name: &str) -> Option<&HashedEvidence> {
+        self.snapshots.get(name)
+    }
+    /// Every production metrics snapshot, by evidence name.
+    pub fn snapshots(&self) -> &BTreeMap<String, HashedEvidence> {
+        &self.snapshots
     }
 }
 
@@ -85,14 +99,42 @@ enum Format {
     Junit,
 }
 
-/// Reads and parses the evidence the criteria applying to `tier` read.
+/// Reads and parses the evidence the pre-deploy criteria applying to `tier` read.
 pub fn gather(
     policy: &Policy,
     release: &HashedRelease,
     tier: Tier,
 ) -> Result<Evidence, GatherError> {
+    gather_in(policy, release, tier, Phase::PreDeploy, BTreeMap::new())
+}
+
+/// Reads and parses the evidence the `post-deployment` criteria applying to `tier` read.
+///
+/// `snapshots` binds evidence names to production metrics snapshots (hashed by the caller);
+/// a criterion naming one of them reads the snapshot. The caller refuses a name that is also
+/// in the release's `[evidence]`: one name, one file.
+pub fn gather_post_deploy(
+    policy: &Policy,
+    release: &HashedRelease,
+    tier: Tier,
+    snapshots: BTreeMap<String, HashedEvidence>,
+) -> Result<Evidence, GatherError> {
+    gather_in(policy, release, tier, Phase::PostDeploy, snapshots)
+}
+
+fn gather_in(
+    policy: &Policy,
+    release: &HashedRelease,
+    tier: Tier,
+    phase: Phase,
+    snapshots: BTreeMap<String, HashedEvidence>,
+) -> Result<Evidence, GatherError> {
     let mut wanted: Vec<(&str, Format)> = Vec::new();
-    for criterion in policy.criteria.iter().filter(|c| c.applies_to(tier)) {
+    for criterion in policy
+        .criteria
+        .iter()
+        .filter(|c| c.applies_to(tier) && phase.includes(c.gate))
+    {
         match &criterion.kind {
             CriterionKind::Metric { evidence, .. } => wanted.push((evidence, Format::Json)),
             CriterionKind::Contract { evidence, expect } => {
@@ -108,9 +150,17 @@ pub fn gather(
     }
     wanted.sort();
     wanted.dedup();
-    let mut out = Evidence::default();
+    let mut out = Evidence {
+        snapshots,
+        ..Evidence::default()
+    };
     for (name, format) in wanted {
-        let Some(entry) = release.evidence.get(name) else {
+        let Some(entry) = out
+            .snapshots
+            .get(name)
+            .or_else(|| release.evidence.get(name))
+            .cloned()
+        else {
             continue;
         };
         let Some(file) = entry.file.filter(|f| f.bytes > 0) else {

@@ -4,6 +4,8 @@
 #[cfg(feature = "gate")]
 pub mod approval;
 #[cfg(feature = "gate")]
+pub mod audit;
+#[cfg(feature = "gate")]
 pub mod evaluate;
 #[cfg(feature = "gate")]
 pub mod evidence;

@@ -109,6 +109,37 @@ impl fmt::Display for Gate {
     }
 }
 
+/// When a criterion is held: before deployment (`check`, `issue`) or after it (`validate`).
+///
+/// A criterion of the `post-deployment` gate is held only after deployment, against
+/// production metrics snapshots; every other criterion only before. One policy thus carries all
+/// five gates of the framework, and each command evaluates its own part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// Before deployment: gates technical, operational, stakeholder and execution.
+    PreDeploy,
+    /// After deployment: the `post-deployment` gate.
+    PostDeploy,
+}
+
+impl Phase {
+    /// The phase in which criteria of `gate` are held.
+    pub fn of(gate: Gate) -> Self {
+        match gate {
+            Gate::PostDeployment => Self::PostDeploy,
+            Gate::Technical | Gate::Operational | Gate::Stakeholder | Gate::Execution => {
+                Self::PreDeploy
+            }
+        }
+    }
+
+    /// Whether criteria of `gate` are held in this phase.
+    pub fn includes(self, gate: Gate) -> bool {
+        Self::of(gate) == self
+    }
+}
+
 /// Severity of a security finding, ordered from least to most severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -6,9 +6,10 @@ use gatepass::approval::{Approval, ExceptionGrant, Source};
 use gatepass::evaluate::{
     ARTIFACT_INTEGRITY, Decision, Excluded, Inputs, Outcome, Status, evaluate,
 };
-use gatepass::gate::{Run, claims_for};
+use gatepass::gate::{GateError, Run, Snapshot, claims_for, validate};
 use gatepass::gather::gather;
 use gatepass::hash::NoProgress;
+use gatepass::model::{Gate, Phase};
 use gatepass::policy::Policy;
 use gatepass::release::{HashedRelease, Release};
 use jiff::Timestamp;
@@ -85,6 +86,7 @@ release-manager = {{ keys = ["key.jwk.json"], github = ["@acme/release-managers"
 {criteria}
 {exceptions}"#
     );
+    std::fs::write(p.join("policy.toml"), &policy_text).unwrap();
     let policy = Policy::from_str_at(&policy_text, p.join("policy.toml")).unwrap();
     let release = Release::load(&p.join("release.toml"))
         .unwrap()
@@ -146,6 +148,7 @@ fn decide_excluding(
         ignored: &[],
         excluded,
         now: now(),
+        phase: Phase::PreDeploy,
     })
 }
 
@@ -490,6 +493,7 @@ fn artifact_integrity_is_built_in_and_never_waivable() {
         ignored: &[],
         excluded: &[],
         now: now(),
+        phase: Phase::PreDeploy,
     });
     assert_eq!(d.outcome, Outcome::Deny);
     let c = &d.criteria[0];
@@ -602,4 +606,146 @@ fn the_deployer_never_counts_however_their_identity_is_linked() {
         )),
         Status::Met
     );
+}
+
+const LIVE_CRITERIA: &str = r#"
+[[criteria]]
+id = "live-error-rate"
+gate = "post-deployment"
+metric = { evidence = "production", pointer = "/error_rate", max = 0.01 }
+
+[[criteria]]
+id = "live-snapshot"
+gate = "post-deployment"
+present = ["production"]
+"#;
+
+#[test]
+fn pre_deploy_lists_post_deployment_criteria_as_not_applicable_and_needs_no_snapshot() {
+    let w = world(
+        "prompt",
+        0.01,
+        &format!("{EVAL_CRITERION}{LIVE_CRITERIA}"),
+        "",
+    );
+    let tier = w.policy.tier_for(w.release.release.change, None);
+    // The release has no `production` evidence: before deployment that is no error.
+    w.policy
+        .check_evidence_reads(w.release.evidence.keys().map(String::as_str), tier)
+        .unwrap();
+    assert!(
+        w.policy
+            .check_evidence_reads_in(
+                w.release.evidence.keys().map(String::as_str),
+                tier,
+                Phase::PostDeploy
+            )
+            .is_err(),
+        "after deployment the snapshot name must be bound"
+    );
+    let d = decide(&w, &[], &[]);
+    assert_eq!(d.outcome, Outcome::Allow);
+    for id in ["live-error-rate", "live-snapshot"] {
+        let c = d.criteria.iter().find(|c| c.id == id).unwrap();
+        assert_eq!(c.status, Status::NotApplicable, "{id}");
+        assert_eq!(c.gate, Gate::PostDeployment);
+        assert!(c.expected.contains("gatepass validate"), "{}", c.expected);
+    }
+    assert_eq!(status(&d, ARTIFACT_INTEGRITY), Status::Met);
+}
+
+/// Writes the world's policy and release to disk and validates with `snapshot` (JSON text)
+/// bound to `production`.
+fn validate_with(criteria: &str, snapshot: Option<&str>) -> Result<Run, gatepass::gate::GateError> {
+    let w = world("prompt", 0.09, &format!("{EVAL_CRITERION}{criteria}"), "");
+    let dir = w._dir.path();
+    let snapshots: Vec<Snapshot> = snapshot
+        .map(|text| {
+            std::fs::write(dir.join("metrics.json"), text).unwrap();
+            vec![Snapshot {
+                name: "production".into(),
+                path: dir.join("metrics.json"),
+            }]
+        })
+        .unwrap_or_default();
+    validate(
+        &dir.join("policy.toml"),
+        &dir.join("release.toml"),
+        &snapshots,
+        now(),
+        &NoProgress,
+    )
+}
+
+#[test]
+fn validate_holds_only_post_deployment_criteria() {
+    // The pre-deploy hallucination criterion fails (0.09) but is not held after deployment.
+    let run = validate_with(LIVE_CRITERIA, Some(r#"{"error_rate": 0.004}"#)).unwrap();
+    let d = &run.decision;
+    assert_eq!(d.outcome, Outcome::Allow);
+    let ids: Vec<&str> = d.criteria.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["live-error-rate", "live-snapshot"]);
+    assert_eq!(
+        d.release.digest,
+        run.release.digest().prefixed(),
+        "the deployed release's digest"
+    );
+    let snapshot = d.evidence.get("production").unwrap().as_ref().unwrap();
+    assert!(snapshot.starts_with("sha256:"));
+    assert_eq!(
+        d.criteria[0].files,
+        [run.release
+            .release
+            .manifest
+            .parent()
+            .unwrap()
+            .join("metrics.json")
+            .display()
+            .to_string()]
+    );
+
+    let run = validate_with(LIVE_CRITERIA, Some(r#"{"error_rate": 0.03}"#)).unwrap();
+    assert_eq!(run.decision.outcome, Outcome::Deny);
+    assert_eq!(status(&run.decision, "live-error-rate"), Status::Unmet);
+    assert_eq!(status(&run.decision, "live-snapshot"), Status::Met);
+}
+
+#[test]
+fn validate_refuses_to_pass_on_nothing() {
+    let err = validate_with("", Some(r#"{"error_rate": 0.0}"#)).unwrap_err();
+    assert!(matches!(err, GateError::NothingToValidate { .. }), "{err}");
+    // A snapshot missing: the criteria reading it cannot be held (exit 2), never a pass.
+    let err = validate_with(LIVE_CRITERIA, None).unwrap_err();
+    assert!(matches!(err, GateError::Policy(_)), "{err}");
+}
+
+#[test]
+fn snapshot_names_must_not_shadow_release_evidence() {
+    let w = world(
+        "prompt",
+        0.01,
+        &format!("{EVAL_CRITERION}{LIVE_CRITERIA}"),
+        "",
+    );
+    let dir = w._dir.path();
+    std::fs::write(dir.join("m.json"), "{}").unwrap();
+    let bind = |name: &str, file: &str| {
+        validate(
+            &dir.join("policy.toml"),
+            &dir.join("release.toml"),
+            &[Snapshot {
+                name: name.into(),
+                path: dir.join(file),
+            }],
+            now(),
+            &NoProgress,
+        )
+        .unwrap_err()
+    };
+    let shadow = bind("eval", "m.json").to_string();
+    assert!(shadow.contains("already an evidence name"), "{shadow}");
+    let bad = bind("a b", "m.json").to_string();
+    assert!(bad.contains("evidence name uses"), "{bad}");
+    let missing = bind("production", "absent.json");
+    assert!(matches!(missing, GateError::Snapshot { .. }), "{missing}");
 }

@@ -29,7 +29,7 @@ pub use model::{
 pub use window::{ClosedBy, DenyRange, Window, WindowError, WindowStatus};
 
 use crate::hash::Sha256Digest;
-use crate::model::Tier;
+use crate::model::{Phase, Tier};
 pub(crate) use diags::LineIndex;
 use diags::{Problem, count_problems, render};
 
@@ -143,16 +143,29 @@ impl Policy {
         self.check_evidence_names_where(available, |_| true)
     }
 
-    /// Like [`Policy::check_evidence_names`], for the criteria that read evidence contents
-    /// (every kind but `present`) and apply to `tier`. A `present` criterion reports evidence
-    /// missing from the release as unmet instead: that is the criterion's purpose.
+    /// Like [`Policy::check_evidence_names`], for the pre-deploy criteria that read evidence
+    /// contents (every kind but `present`) and apply to `tier`. A `present` criterion reports
+    /// evidence missing from the release as unmet instead: that is the criterion's purpose.
     pub fn check_evidence_reads<'a>(
         &self,
         available: impl IntoIterator<Item = &'a str>,
         tier: Tier,
     ) -> Result<(), PolicyError> {
+        self.check_evidence_reads_in(available, tier, Phase::PreDeploy)
+    }
+
+    /// Like [`Policy::check_evidence_reads`], for the criteria held in `phase`: after
+    /// deployment, `available` also holds the names bound to production metrics snapshots.
+    pub fn check_evidence_reads_in<'a>(
+        &self,
+        available: impl IntoIterator<Item = &'a str>,
+        tier: Tier,
+        phase: Phase,
+    ) -> Result<(), PolicyError> {
         self.check_evidence_names_where(available, |c| {
-            c.applies_to(tier) && !matches!(c.kind, CriterionKind::Present(_))
+            c.applies_to(tier)
+                && phase.includes(c.gate)
+                && !matches!(c.kind, CriterionKind::Present(_))
         })
     }
 

@@ -2,6 +2,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
+use gatepass::audit::Command;
 use gatepass::evaluate::Outcome;
 use gatepass::gate;
 use gatepass::token::{SigningKey, keys};
@@ -29,11 +30,14 @@ pub struct Args {
     /// enforce: deny exits 1. warn: deny exits 0 with warnings and mints nothing.
     #[arg(long, value_enum, default_value_t = Mode::Enforce)]
     mode: Mode,
+    #[command(flatten)]
+    audit: crate::audit::AuditArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // The key is checked before anything else, so a misconfigured gate fails fast.
     let key = load_key(args.key.as_deref())?;
+    let audit = args.audit.recorder()?;
     let now = jiff::Timestamp::now();
     let run = gate::run(&args.gate.request(now)?, now, progress().as_ref())?;
     let warn = args.mode == Mode::Warn;
@@ -46,6 +50,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .as_ref()
         .map(|c| gate::mint_token(&key, c))
         .transpose()?;
+    // No unaudited deployments: the token goes nowhere (Actions outputs, stdout) before its
+    // record is in the log; a failed append is exit 2 with nothing printed.
+    let minted = claims.as_ref().map(|c| (c.jti.as_str(), c.exp));
+    audit.decision_with(Command::Issue, &run.decision, warn, now, minted, Some(&key))?;
     crate::github::report(
         &args.gate.github,
         &run,

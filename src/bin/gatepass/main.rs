@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod approve;
+mod audit;
 mod check;
 mod exception;
 mod gate_args;
@@ -15,6 +16,7 @@ mod keygen;
 mod keys_cmd;
 mod records;
 mod render;
+mod validate;
 mod verify;
 
 /// A deployment gate for AI systems.
@@ -45,6 +47,11 @@ enum Command {
     Approve(approve::Args),
     /// Sign an exception record that waives named criteria for a release, with a risk acceptance.
     Exception(exception::Args),
+    /// Post-deployment validation (gate 5): hold the policy's `post-deployment` criteria against
+    /// production metrics (exit 0 validated, 1 rollback recommended, 2 error).
+    Validate(validate::Args),
+    /// The audit log: verify its chain, report governance metrics, repair a torn tail.
+    Audit(audit::Args),
 }
 
 /// Exit status for "denied" and "token rejected".
@@ -63,6 +70,8 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Approve(args) => approve::run(args),
         Command::Exception(args) => exception::run(args),
+        Command::Validate(args) => validate::run(args),
+        Command::Audit(args) => audit::run(args),
     };
     match result {
         Ok(code) => code,

@@ -7,6 +7,40 @@ use gatepass::model::Gate;
 
 /// The decision as a table of criteria per gate, then every unmet criterion in full.
 pub fn human(d: &Decision, warn_mode: bool) -> String {
+    let mut out = body(d);
+    let count = d.unmet().count();
+    let verdict = match (d.outcome, warn_mode) {
+        (Outcome::Allow, _) => "ALLOWED: every criterion is met".to_owned(),
+        (Outcome::Exception, _) => format!(
+            "ALLOWED BY EXCEPTION: {} criteria waived",
+            d.exception.as_ref().map_or(0, |e| e.waived.len())
+        ),
+        (Outcome::Deny, false) => format!("DENIED: {count} unmet criteria"),
+        (Outcome::Deny, true) => {
+            format!("WARNING (mode warn, not enforced): {count} unmet criteria")
+        }
+    };
+    let _ = writeln!(out, "\n{verdict}");
+    out
+}
+
+/// A post-deployment validation (`gatepass validate`): the same table, its own verdict.
+pub fn validation(d: &Decision) -> String {
+    let mut out = body(d);
+    let verdict = match d.outcome {
+        Outcome::Deny => format!(
+            "ROLLBACK RECOMMENDED: {} post-deployment criteria unmet",
+            d.unmet().count()
+        ),
+        Outcome::Allow | Outcome::Exception => {
+            "VALIDATED: every post-deployment criterion is met".to_owned()
+        }
+    };
+    let _ = writeln!(out, "\n{verdict}");
+    out
+}
+
+fn body(d: &Decision) -> String {
     let mut out = String::new();
     let r = &d.release;
     let _ = writeln!(
@@ -89,18 +123,5 @@ pub fn human(d: &Decision, warn_mode: bool) -> String {
         let _ = writeln!(out, "    approved by:     {}", e.approved_by.join(", "));
         let _ = writeln!(out, "    expires:         {}", e.expires);
     }
-    let count = d.unmet().count();
-    let verdict = match (d.outcome, warn_mode) {
-        (Outcome::Allow, _) => "ALLOWED: every criterion is met".to_owned(),
-        (Outcome::Exception, _) => format!(
-            "ALLOWED BY EXCEPTION: {} criteria waived",
-            d.exception.as_ref().map_or(0, |e| e.waived.len())
-        ),
-        (Outcome::Deny, false) => format!("DENIED: {count} unmet criteria"),
-        (Outcome::Deny, true) => {
-            format!("WARNING (mode warn, not enforced): {count} unmet criteria")
-        }
-    };
-    let _ = writeln!(out, "\n{verdict}");
     out
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
+use gatepass::audit::{Actor, Record};
 use gatepass::hash;
 use gatepass::token::claims::MAX_TTL_CAP_SECS;
 use gatepass::token::receipt::Receipt;
@@ -13,6 +14,7 @@ use gatepass::token::verify::{DEFAULT_LEEWAY_SECS, MAX_LEEWAY_SECS};
 use gatepass::token::{Jwks, Rejection, VerifiedToken, Verifier};
 
 use crate::EXIT_DENIED;
+use crate::audit::Recorder;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -46,6 +48,8 @@ pub struct Args {
     /// The token; `-` reads stdin; default: $GATEPASS_TOKEN.
     #[arg(value_name = "TOKEN")]
     token: Option<String>,
+    #[command(flatten)]
+    audit: crate::audit::AuditArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -64,6 +68,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.max_ttl
         );
     }
+    let audit = args.audit.recorder()?;
+    let reject = |r: &Rejection| rejected(r, &audit, &args.audience);
     let artifacts = args
         .artifacts
         .iter()
@@ -104,16 +110,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             restarted = true;
             match verifier.verify_ignoring_expiry_at(&token, now) {
                 Ok(v) => v,
-                Err(r) => return Ok(reject(&r)),
+                Err(r) => return reject(&r),
             }
         }
-        Err(r) => return Ok(reject(&r)),
+        Err(r) => return reject(&r),
     };
     for (name, path) in &artifacts {
         let digest =
             hash::sha256_file(path).with_context(|| format!("cannot hash artifact {name:?}"))?;
         if let Err(r) = verified.check_artifact_digest(name, &digest) {
-            return Ok(reject(&r));
+            return reject(&r);
         }
     }
     let seen_by_receipt = receipt.as_ref().is_some_and(|r| r.token == token);
@@ -125,7 +131,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             leeway,
         ) {
             Ok(()) => {}
-            Err(ReplayError::Replayed(jti)) => return Ok(reject(&Rejection::Replayed { jti })),
+            Err(ReplayError::Replayed(jti)) => return reject(&Rejection::Replayed { jti }),
             Err(e) => return Err(e.into()),
         }
     }
@@ -138,16 +144,31 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         .store(path)?;
     }
+    let record = Record::of_verified(
+        &verified.claims,
+        &args.audience,
+        jiff::Timestamp::now(),
+        Actor::from_env(),
+    );
+    audit.append(record, None)?;
     crate::github::verified(&verified);
     println!("{}", serde_json::to_string_pretty(&verified.payload)?);
     summarise(&verified, now, restarted, artifacts.len());
     Ok(ExitCode::SUCCESS)
 }
 
-fn reject(r: &Rejection) -> ExitCode {
+fn rejected(r: &Rejection, audit: &Recorder, audience: &str) -> anyhow::Result<ExitCode> {
     crate::github::rejected(r);
     eprintln!("gatepass: token rejected [{}]: {r}", r.rule());
-    ExitCode::from(EXIT_DENIED)
+    let record = Record::of_rejected(
+        r.rule(),
+        &r.to_string(),
+        audience,
+        jiff::Timestamp::now(),
+        Actor::from_env(),
+    );
+    audit.append(record, None)?;
+    Ok(ExitCode::from(EXIT_DENIED))
 }
 
 fn summarise(v: &VerifiedToken, now: i64, restarted: bool, artifacts: usize) {

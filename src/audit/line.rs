@@ -1,0 +1,288 @@
+//! The byte layout of one log line: writing a record, and checking a line on its own.
+//!
+//! A line is the record's compact JSON body with two members appended by the log, then `\n`:
+//!
+//! ```text
+//! {"v":1,"seq":7,…,"prev":"<64 hex>","sig":{"alg":"EdDSA","kid":"…","value":"…"},"hash":"<64 hex>"}
+//! ```
+//!
+//! `sig` (optional) is the Ed25519 signature of the bytes before `,"sig":`; `hash` is the
+//! SHA-256 of the bytes before `,"hash":"`. Both are defined on bytes, not on a re-serialized
+//! JSON value, so any verifier can check them by slicing the line: no canonical JSON needed.
+
+use std::fmt::Write as _;
+
+use serde::Deserialize;
+use sha2::{Digest as _, Sha256};
+
+use super::record::{Record, RecordSignature};
+use crate::hash::Sha256Digest;
+use crate::token::SigningKey;
+use crate::token::b64;
+
+/// `prev` of the first record: 64 zeros.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The longest line the log writes or reads, newline excluded. A longer line is refused.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+const HASH_MEMBER: &[u8] = br#","hash":""#;
+const SIG_MEMBER: &[u8] = br#","sig":"#;
+/// `,"hash":"` + 64 hex + `"}`.
+const SUFFIX_LEN: usize = HASH_MEMBER.len() + 64 + 2;
+
+/// Encodes `record` as a complete line (with `\n`), signed by `signer` when given.
+pub(crate) fn encode(
+    record: &Record,
+    signer: Option<&SigningKey>,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let mut line = serde_json::to_vec(record)?;
+    // The body is a JSON object: drop its closing brace to append the last members.
+    line.pop();
+    if let Some(key) = signer {
+        let sig = RecordSignature {
+            alg: "EdDSA".into(),
+            kid: key.kid().to_owned(),
+            value: b64::encode(&key.sign(&line)),
+        };
+        line.extend_from_slice(SIG_MEMBER);
+        line.extend_from_slice(&serde_json::to_vec(&sig)?);
+    }
+    let hash = Sha256Digest::of(&line).to_hex();
+    line.extend_from_slice(HASH_MEMBER);
+    line.extend_from_slice(hash.as_bytes());
+    line.extend_from_slice(b"\"}\n");
+    Ok(line)
+}
+
+/// The members of a line the chain depends on; everything else is skipped unparsed.
+#[derive(Deserialize)]
+struct Chain<'a> {
+    v: u32,
+    seq: u64,
+    #[serde(borrow)]
+    prev: &'a str,
+    #[serde(borrow)]
+    hash: &'a str,
+    #[serde(default, borrow)]
+    sig: Option<SigRef<'a>>,
+}
+
+/// A record's `sig`, borrowed from the line.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub(crate) struct SigRef<'a> {
+    pub(crate) alg: &'a str,
+    pub(crate) kid: &'a str,
+    pub(crate) value: &'a str,
+}
+
+/// A line that is intact on its own.
+#[derive(Debug, Clone)]
+pub(crate) struct CheckedLine {
+    pub(crate) seq: u64,
+    pub(crate) prev: Sha256Digest,
+    /// SHA-256 of the whole line (newline excluded): the next record's `prev`.
+    pub(crate) line_hash: Sha256Digest,
+}
+
+/// A line's signature and how many leading bytes of the line it covers.
+pub(crate) type Signed<'a> = Option<(SigRef<'a>, usize)>;
+
+/// Why a line is not intact on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LineFault {
+    /// Not JSON.
+    InvalidJson(String),
+    /// JSON, but not an audit record of a version this build reads.
+    NotARecord(String),
+    /// The bytes do not match the record's own `hash`.
+    Edited(String),
+}
+
+/// Checks one line (without its newline) on its own: JSON, layout and self-hash.
+pub(crate) fn check(line: &[u8]) -> Result<(CheckedLine, Signed<'_>), LineFault> {
+    if line.len() > MAX_LINE_BYTES {
+        return Err(LineFault::NotARecord(format!(
+            "the line is {} bytes long; records are at most {MAX_LINE_BYTES}",
+            line.len()
+        )));
+    }
+    // The self-hash first: when the layout is intact, a mismatch means an edit, whatever the
+    // edit did to the JSON.
+    let layout = line.len().checked_sub(SUFFIX_LEN).and_then(|split| {
+        let (prefix, suffix) = line.split_at(split);
+        let hex = std::str::from_utf8(&suffix[HASH_MEMBER.len()..HASH_MEMBER.len() + 64]).ok()?;
+        (suffix.starts_with(HASH_MEMBER) && suffix.ends_with(b"\"}")).then_some((
+            prefix,
+            suffix,
+            parse_hex(hex)?,
+        ))
+    });
+    let mut hasher = Sha256::new();
+    if let Some((prefix, _, own)) = layout {
+        hasher.update(prefix);
+        let computed = Sha256Digest(hasher.clone().finalize().into());
+        if computed != own {
+            return Err(LineFault::Edited(format!(
+                "its bytes do not match its own `hash` (recorded {}…, computed {}…): the line was changed after it was written",
+                short(&own),
+                short(&computed)
+            )));
+        }
+    }
+    let chain: Chain<'_> = serde_json::from_slice(line).map_err(|e| {
+        if e.is_data() {
+            LineFault::NotARecord(format!("not an audit record: {e}"))
+        } else {
+            LineFault::InvalidJson(format!("not valid JSON: {e}"))
+        }
+    })?;
+    if chain.v != super::RECORD_VERSION {
+        return Err(LineFault::NotARecord(format!(
+            "record format version {} (this gatepass reads version {})",
+            chain.v,
+            super::RECORD_VERSION
+        )));
+    }
+    let Some((prefix, suffix, own)) = layout.filter(|(_, _, own)| hex(own) == chain.hash) else {
+        return Err(LineFault::NotARecord(
+            "`hash` is not the last member of the line, as the log writes it".into(),
+        ));
+    };
+    hasher.update(suffix);
+    let line_hash = Sha256Digest(hasher.finalize().into());
+    let _ = own;
+    let prev = parse_hex(chain.prev)
+        .ok_or_else(|| LineFault::NotARecord("`prev` is not 64 lowercase hex digits".into()))?;
+    let sig = match chain.sig {
+        None => None,
+        Some(sig) => {
+            // The member exactly as the log writes it (the values are base64url and `EdDSA`,
+            // which JSON writes without escapes; a borrowed string cannot hold one anyway).
+            let member = format!(
+                r#","sig":{{"alg":"{}","kid":"{}","value":"{}"}}"#,
+                sig.alg, sig.kid, sig.value
+            );
+            if !prefix.ends_with(member.as_bytes()) {
+                return Err(LineFault::NotARecord(
+                    "`sig` is not where the log writes it (just before `hash`)".into(),
+                ));
+            }
+            Some((sig, prefix.len() - member.len()))
+        }
+    };
+    Ok((
+        CheckedLine {
+            seq: chain.seq,
+            prev,
+            line_hash,
+        },
+        sig,
+    ))
+}
+
+/// The first 12 hex digits, for messages.
+pub(crate) fn short(d: &Sha256Digest) -> String {
+    let mut s = d.to_hex();
+    s.truncate(12);
+    s
+}
+
+/// Exactly 64 lowercase hex digits.
+pub(crate) fn parse_hex(text: &str) -> Option<Sha256Digest> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let nibble = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    let mut out = [0u8; 32];
+    for (i, pair) in bytes.chunks_exact(2).enumerate() {
+        out[i] = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+    }
+    Some(Sha256Digest(out))
+}
+
+/// A digest as the log writes it: lowercase hex.
+pub(crate) fn hex(d: &Sha256Digest) -> String {
+    let mut s = String::with_capacity(64);
+    for b in d.0 {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use crate::audit::record::{Actor, Command, Verdict};
+
+    fn record() -> Record {
+        let mut r = Record::new(
+            Command::Check,
+            Verdict::Deny,
+            "2026-11-24T15:00:00Z".parse().unwrap(),
+            Actor::from_vars(|_| None),
+        );
+        r.seq = 1;
+        r.prev = GENESIS.into();
+        r.environment = Some("production \"quoted\" ,\"hash\":\"".into());
+        r
+    }
+
+    #[test]
+    fn a_line_checks_on_its_own_and_records_its_layout() {
+        let line = encode(&record(), None).unwrap();
+        assert_eq!(line.last(), Some(&b'\n'));
+        let body = &line[..line.len() - 1];
+        let (checked, _) = check(body).unwrap();
+        assert_eq!(checked.seq, 1);
+        assert_eq!(hex(&checked.prev), GENESIS);
+        assert_eq!(checked.line_hash, Sha256Digest::of(body));
+        let text = std::str::from_utf8(body).unwrap();
+        let cut = text.rfind(",\"hash\":\"").unwrap();
+        assert_eq!(
+            Sha256Digest::of(&body[..cut]).to_hex(),
+            text[cut + 9..cut + 73]
+        );
+        let parsed: Record = serde_json::from_slice(body).unwrap();
+        assert_eq!(parsed.hash, text[cut + 9..cut + 73]);
+        assert_eq!(parsed.environment, record().environment);
+    }
+
+    #[test]
+    fn a_signed_line_covers_the_bytes_before_sig() {
+        let key = SigningKey::from_seed(&[7; 32], "test").unwrap();
+        let line = encode(&record(), Some(&key)).unwrap();
+        let body = &line[..line.len() - 1];
+        let (_, sig) = check(body).unwrap();
+        let (sig, signed) = sig.unwrap();
+        assert_eq!(sig.kid, key.kid());
+        assert!(body[signed..].starts_with(b",\"sig\":{"));
+        let raw = b64::decode(sig.value).unwrap();
+        crate::token::verify::check_signature_raw(key.public_key(), &body[..signed], &raw).unwrap();
+    }
+
+    #[test]
+    fn every_single_byte_change_is_caught_by_the_line_itself() {
+        let key = SigningKey::from_seed(&[9; 32], "test").unwrap();
+        for signer in [None, Some(&key)] {
+            let line = encode(&record(), signer).unwrap();
+            let body = &line[..line.len() - 1];
+            for i in 0..body.len() {
+                for flip in [0x01u8, 0x20, 0x80] {
+                    let mut edited = body.to_vec();
+                    edited[i] ^= flip;
+                    assert!(
+                        check(&edited).is_err(),
+                        "byte {i} ^ {flip:#x} went unnoticed"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! The audit log: a tamper-evident, append-only record of every decision.
+//!
+//! Which API to use:
+//! - [`AuditLog::append`] writes one [`Record`] (build it with [`Record::of_decision`],
+//!   [`Record::of_verified`] or [`Record::of_rejected`]); [`AuditLog::repair`] moves a torn
+//!   tail out after a crash.
+//! - [`verify_log`] checks a log and names the first bad line ([`ChainReport`]).
+//! - [`report::Report`] computes the governance metrics from a log's records.
+//!
+//! The format is JSON Lines, one record per line, each line carrying the SHA-256 of the
+//! previous line (`prev`) and of its own bytes (`hash`), and optionally the gate's Ed25519
+//! signature (`sig`). The layout, the guarantees and their limits are in `docs/audit.md`.
+
+mod line;
+mod log;
+pub mod record;
+pub mod report;
+mod verify;
+
+pub use line::{GENESIS, MAX_LINE_BYTES};
+pub use log::{AppendError, Appended, AuditLog, RepairError, Repaired};
+pub use record::{Actor, Command, RECORD_VERSION, Record, Verdict};
+pub use verify::{
+    Anchor, AnchorParseError, Break, BreakKind, ChainChecker, ChainReport, VerifyError,
+    VerifyOptions, verify_log,
+};
+
+#[cfg(test)]
+mod tests;
