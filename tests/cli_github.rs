@@ -230,6 +230,38 @@ fn issue_in_actions_masks_the_token_before_anything_mentions_it() {
 }
 
 #[test]
+fn no_token_reaches_the_outputs_when_the_audit_record_cannot_be_written() {
+    let runner = Runner::new();
+    let o = runner
+        .apply(gatepass().args([
+            "issue",
+            "--policy",
+            STAGING,
+            "--release",
+            SUMMARIZER,
+            "--approvals",
+            "examples/summarizer/approvals",
+            "--key",
+            "keys/gate.key",
+            "--audit-log",
+            "/nonexistent-dir/audit.jsonl",
+        ]))
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stdout(&o).is_empty());
+    assert!(
+        !runner.outputs().contains_key("token"),
+        "{:?}",
+        runner.outputs()
+    );
+    assert!(
+        !stderr(&o).contains("::add-mask::"),
+        "nothing to mask: no token left the gate"
+    );
+}
+
+#[test]
 fn warn_mode_reports_warnings_and_exits_zero() {
     let runner = Runner::new();
     let o = runner
