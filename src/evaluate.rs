@@ -55,10 +55,22 @@ pub struct Inputs<'a> {
     pub exceptions: &'a [ExceptionGrant],
     /// Records found during collection that do not count, with reasons.
     pub ignored: &'a [Ignored],
+    /// Identities that never count toward a quorum: the deployer and the author of the change.
+    pub excluded: &'a [Excluded],
     /// The instant to decide at.
     pub now: Timestamp,
     /// Which criteria to hold: before deployment, or the `post-deployment` gate after it.
     pub phase: Phase,
+}
+
+/// An identity that never counts toward a quorum, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excluded {
+    /// An identity link (`id:<approver>`, `github:<login>`, `kid:<thumbprint>`); compared
+    /// without regard to ASCII case.
+    pub link: String,
+    /// Why, for reports: for example "the deployer (GITHUB_ACTOR)".
+    pub why: String,
 }
 
 /// The outcome of a decision.
@@ -790,7 +802,44 @@ fn hold_approvals(
             valid.push(a);
         }
     }
-    let person = people(valid.iter().map(|a| a.identities.as_slice()));
+    // The excluded identities join the identity graph, so an approval counts as theirs when it
+    // shares any link with them, directly or through another record.
+    let excluded_links: Vec<Vec<String>> = inputs
+        .excluded
+        .iter()
+        .map(|e| vec![e.link.to_ascii_lowercase()])
+        .collect();
+    let lowered: Vec<Vec<String>> = valid
+        .iter()
+        .map(|a| {
+            a.identities
+                .iter()
+                .map(|l| l.to_ascii_lowercase())
+                .collect()
+        })
+        .collect();
+    let components = people(lowered.iter().chain(&excluded_links).map(Vec::as_slice));
+    let (person, excluded_people) = components.split_at(valid.len());
+    let mut kept: Vec<&Approval> = Vec::new();
+    let mut kept_person: Vec<usize> = Vec::new();
+    for (a, p) in valid.iter().zip(person) {
+        match excluded_people.iter().position(|q| q == p) {
+            Some(i) => ignored.push(Ignored {
+                origin: a.origin.clone(),
+                approver: Some(a.approver.clone()),
+                reason: format!(
+                    "{} is {}; the deployer and the author of a change never count toward a quorum (criterion `{}`)",
+                    a.approver, inputs.excluded[i].why, r.id
+                ),
+            }),
+            None => {
+                kept.push(a);
+                kept_person.push(*p);
+            }
+        }
+    }
+    let valid = kept;
+    let person = kept_person;
     let mut roles_of: BTreeMap<usize, BTreeSet<&str>> = BTreeMap::new();
     for (a, p) in valid.iter().zip(&person) {
         roles_of.entry(*p).or_default().insert(a.role.as_str());

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 
 use crate::approval::{Approval, CollectError, Ignored, ReleaseRef, collect};
-use crate::evaluate::{Decision, Inputs, Outcome, evaluate};
+use crate::evaluate::{Decision, Excluded, Inputs, Outcome, evaluate};
 use crate::gather::{GatherError, gather, gather_post_deploy};
 use crate::hash::{HashError, HashTarget, Progress, hash_all};
 use crate::model::{Gate, Phase};
@@ -39,6 +39,8 @@ pub struct Request {
     pub extra_approvals: Vec<Approval>,
     /// Records gathered elsewhere that do not count.
     pub extra_ignored: Vec<Ignored>,
+    /// Identities that never count toward a quorum (the deployer, the author of the change).
+    pub excluded: Vec<Excluded>,
 }
 
 /// A gate run that could not decide.
@@ -115,6 +117,7 @@ pub fn run(request: &Request, now: Timestamp, progress: &dyn Progress) -> Result
         approvals: &approvals,
         exceptions: &exceptions,
         ignored: &ignored,
+        excluded: &request.excluded,
         now,
         phase: Phase::PreDeploy,
     });
@@ -183,6 +186,7 @@ pub fn validate(
         approvals: &[],
         exceptions: &[],
         ignored: &[],
+        excluded: &[],
         now,
         phase: Phase::PostDeploy,
     });

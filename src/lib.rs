@@ -13,6 +13,8 @@ pub mod evidence;
 pub mod gate;
 #[cfg(feature = "gate")]
 pub mod gather;
+#[cfg(feature = "github")]
+pub mod github;
 pub mod hash;
 pub mod model;
 #[cfg(feature = "gate")]

@@ -32,6 +32,7 @@ use toml::Spanned;
 
 use crate::hash::{self, HashError, HashTarget, PathKind, Progress, Sha256Digest};
 use crate::model::{ChangeType, Tier};
+use crate::policy::LineIndex;
 
 /// A release manifest, loaded and validated but not yet hashed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -305,7 +306,7 @@ impl Release {
                 Err(ReleaseError::Invalid {
                     path: path.to_path_buf(),
                     problems: vec![problem(
-                        &lossy,
+                        &LineIndex::new(&lossy),
                         Some(at..at + 1),
                         "the manifest is not valid UTF-8 text; save it as UTF-8".to_owned(),
                     )],
@@ -317,13 +318,14 @@ impl Release {
     /// Parses and validates manifest text as if read from `path`, which locates the files it names and labels
     /// the errors.
     pub fn from_toml(text: &str, path: &Path) -> Result<Release, ReleaseError> {
+        let lines = LineIndex::new(text);
         let invalid = |problems| ReleaseError::Invalid {
             path: path.to_path_buf(),
             problems,
         };
         let raw: RawRelease = toml::from_str(text).map_err(|e| {
             invalid(vec![problem(
-                text,
+                &lines,
                 e.span(),
                 e.message().trim_end().to_owned(),
             )])
@@ -331,39 +333,39 @@ impl Release {
 
         let base = path.parent().unwrap_or(Path::new(""));
         let mut problems = Vec::new();
-        check_label(text, &raw.name, "name", &mut problems);
+        check_label(&lines, &raw.name, "name", &mut problems);
         if raw.name.get_ref().contains('@') {
             problems.push(problem(
-                text,
+                &lines,
                 Some(raw.name.span()),
                 "`name` must not contain `@`: tokens name a release as `name@version`".to_owned(),
             ));
         }
-        check_label(text, &raw.version, "version", &mut problems);
+        check_label(&lines, &raw.version, "version", &mut problems);
 
         let mut artifacts = BTreeMap::new();
         match raw.artifacts {
             None => problems.push(problem(
-                text,
+                &lines,
                 None,
                 "missing `[artifacts]`: a release must list the files it deploys".to_owned(),
             )),
             Some(table) if table.get_ref().is_empty() => problems.push(problem(
-                text,
+                &lines,
                 Some(table.span()),
                 "`[artifacts]` is empty: a release must list at least one file it deploys"
                     .to_owned(),
             )),
             Some(table) => {
                 for (name, raw) in table.into_inner() {
-                    check_entry_name(text, &name, "artifact", &mut problems);
-                    let path = resolve(text, base, &raw.path, &mut problems);
+                    check_entry_name(&lines, &name, "artifact", &mut problems);
+                    let path = resolve(&lines, base, &raw.path, &mut problems);
                     let sha256 = raw.sha256.and_then(|pin| {
                         pin.get_ref()
                             .parse::<Sha256Digest>()
                             .map_err(|_| {
                                 problems.push(problem(
-                                    text,
+                                    &lines,
                                     Some(pin.span()),
                                     format!(
                                         "`sha256` of artifact `{}` is not a SHA-256 digest: expected 64 lowercase \
@@ -381,8 +383,8 @@ impl Release {
 
         let mut evidence = BTreeMap::new();
         for (name, written) in raw.evidence {
-            check_entry_name(text, &name, "evidence", &mut problems);
-            let path = resolve(text, base, &written, &mut problems);
+            check_entry_name(&lines, &name, "evidence", &mut problems);
+            let path = resolve(&lines, base, &written, &mut problems);
             evidence.insert(name.into_inner(), path);
         }
 
@@ -534,17 +536,22 @@ impl HashedRelease {
 }
 
 /// `name` and `version`: non-empty, printable, no whitespace.
-fn check_label(text: &str, value: &Spanned<String>, key: &str, problems: &mut Vec<Problem>) {
+fn check_label(
+    lines: &LineIndex<'_>,
+    value: &Spanned<String>,
+    key: &str,
+    problems: &mut Vec<Problem>,
+) {
     let s = value.get_ref();
     if s.is_empty() {
         problems.push(problem(
-            text,
+            lines,
             Some(value.span()),
             format!("`{key}` is empty; give the release a {key}"),
         ));
     } else if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
         problems.push(problem(
-            text,
+            lines,
             Some(value.span()),
             format!("`{key}` contains whitespace or control characters; remove them"),
         ));
@@ -552,14 +559,19 @@ fn check_label(text: &str, value: &Spanned<String>, key: &str, problems: &mut Ve
 }
 
 /// Artifact and evidence names: `[A-Za-z0-9_.-]+`, so they are safe in reports, JSON pointers and CLI flags.
-fn check_entry_name(text: &str, name: &Spanned<String>, role: &str, problems: &mut Vec<Problem>) {
+fn check_entry_name(
+    lines: &LineIndex<'_>,
+    name: &Spanned<String>,
+    role: &str,
+    problems: &mut Vec<Problem>,
+) {
     let s = name.get_ref();
     let valid = !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
     if !valid {
         problems.push(problem(
-            text,
+            lines,
             Some(name.span()),
             format!(
                 "{role} name {s:?} is not allowed: use one or more of the characters A-Z a-z 0-9 _ . -"
@@ -569,7 +581,7 @@ fn check_entry_name(text: &str, name: &Spanned<String>, role: &str, problems: &m
 }
 
 fn resolve(
-    text: &str,
+    lines: &LineIndex<'_>,
     base: &Path,
     written: &Spanned<String>,
     problems: &mut Vec<Problem>,
@@ -577,13 +589,13 @@ fn resolve(
     let s = written.get_ref();
     if s.is_empty() {
         problems.push(problem(
-            text,
+            lines,
             Some(written.span()),
             "the path is empty; name a file relative to the manifest's directory".to_owned(),
         ));
     } else if s.contains('\0') {
         problems.push(problem(
-            text,
+            lines,
             Some(written.span()),
             "the path contains a NUL character; no file can have that name".to_owned(),
         ));
@@ -594,7 +606,7 @@ fn resolve(
     }
 }
 
-fn problem(text: &str, span: Option<Range<usize>>, message: String) -> Problem {
+fn problem(lines: &LineIndex<'_>, span: Option<Range<usize>>, message: String) -> Problem {
     let Some(span) = span else {
         return Problem {
             location: None,
@@ -602,12 +614,14 @@ fn problem(text: &str, span: Option<Range<usize>>, message: String) -> Problem {
             excerpt: None,
         };
     };
+    let text = lines.source();
     let start = floor_char_boundary(text, span.start);
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    let line = text[..start].matches('\n').count() + 1;
-    let column = text[line_start..start].chars().count() + 1;
-    let source_line = text[line_start..line_end].trim_end_matches('\r');
+    let (line, column) = lines.line_col(start);
+    let line_range = lines.line_range(line);
+    let whole_line = text.get(line_range.clone()).unwrap_or_default();
+    let whole_line = whole_line.strip_suffix('\n').unwrap_or(whole_line);
+    let line_end = line_range.start + whole_line.len();
+    let source_line = whole_line.trim_end_matches('\r');
     let end = floor_char_boundary(text, span.end.clamp(start, line_end));
     let width = text[start..end].chars().count().max(1);
     let gutter = " ".repeat(line.to_string().len());

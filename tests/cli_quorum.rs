@@ -382,3 +382,44 @@ fn exceptions_through_the_cli() {
         stderr(&out)
     );
 }
+
+#[test]
+fn the_deployer_never_counts_through_the_cli() {
+    let c = Case::standard();
+    c.pass_hallucination();
+    c.approve("jrivera", "ml-lead", "jrivera", "production");
+    c.approve("schen", "product", "schen", "production");
+    assert_eq!(c.decide("check", &[], &[]).status.code(), Some(0));
+    let out = c.decide("check", &[], &["--deployer", "schen"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("schen is excluded with --deployer"),
+        "{}",
+        stderr(&out)
+    );
+    // In GitHub Actions the run's actor is excluded without a flag.
+    let dir = tempfile::tempdir().unwrap();
+    let (output, summary) = (dir.path().join("output"), dir.path().join("summary"));
+    std::fs::write(&output, "").unwrap();
+    std::fs::write(&summary, "").unwrap();
+    let mut cmd = gatepass();
+    let out = cmd
+        .args(["check", "--policy"])
+        .arg(c.p("policy.toml"))
+        .arg("--release")
+        .arg(c.p("release.toml"))
+        .arg("--approvals")
+        .arg(c.p("approvals"))
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_ACTOR", "jrivera")
+        .env("GITHUB_OUTPUT", &output)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("jrivera is the deployer (GITHUB_ACTOR)"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -3,7 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use gatepass::approval::{Approval, ExceptionGrant, Source};
-use gatepass::evaluate::{ARTIFACT_INTEGRITY, Decision, Inputs, Outcome, Status, evaluate};
+use gatepass::evaluate::{
+    ARTIFACT_INTEGRITY, Decision, Excluded, Inputs, Outcome, Status, evaluate,
+};
 use gatepass::gate::{GateError, Run, Snapshot, claims_for, validate};
 use gatepass::gather::gather;
 use gatepass::hash::NoProgress;
@@ -124,6 +126,15 @@ fn grant(who: &str, identity: &str, waive: &[&str], expires_in: i64) -> Exceptio
 }
 
 fn decide(w: &World, approvals: &[Approval], exceptions: &[ExceptionGrant]) -> Decision {
+    decide_excluding(w, approvals, exceptions, &[])
+}
+
+fn decide_excluding(
+    w: &World,
+    approvals: &[Approval],
+    exceptions: &[ExceptionGrant],
+    excluded: &[Excluded],
+) -> Decision {
     let tier = w
         .policy
         .tier_for(w.release.release.change, w.release.release.tier);
@@ -135,6 +146,7 @@ fn decide(w: &World, approvals: &[Approval], exceptions: &[ExceptionGrant]) -> D
         approvals,
         exceptions,
         ignored: &[],
+        excluded,
         now: now(),
         phase: Phase::PreDeploy,
     })
@@ -479,6 +491,7 @@ fn artifact_integrity_is_built_in_and_never_waivable() {
         approvals: &[],
         exceptions: &grants,
         ignored: &[],
+        excluded: &[],
         now: now(),
         phase: Phase::PreDeploy,
     });
@@ -539,6 +552,60 @@ fn exception_tokens_live_no_longer_than_exception_ttl_or_the_exception() {
     assert_eq!(c.exp - c.iat, 900);
     assert_eq!(c.approvals.len(), 2);
     assert_eq!(c.release.digest, ok.release.digest().prefixed());
+}
+
+#[test]
+fn the_deployer_never_counts_however_their_identity_is_linked() {
+    let w = world("prompt", 0.01, SIGN_OFF, "");
+    let jr = approval("ml-lead", "jrivera", &["kid:jr", "id:jrivera"], ago(60));
+    let sc = approval("product", "schen", &["kid:sc", "id:schen"], ago(60));
+    let deployer = |link: &str| Excluded {
+        link: link.into(),
+        why: "the deployer (GITHUB_ACTOR)".into(),
+    };
+    assert_eq!(
+        sign_off(&decide_excluding(&w, &[jr.clone(), sc.clone()], &[], &[])),
+        Status::Met
+    );
+    // By approver id, case-insensitively.
+    let d = decide_excluding(
+        &w,
+        &[jr.clone(), sc.clone()],
+        &[],
+        &[deployer("id:JRivera")],
+    );
+    assert_eq!(sign_off(&d), Status::Unmet);
+    assert!(
+        ignored_reasons(&d).contains("jrivera is the deployer (GITHUB_ACTOR)"),
+        "{}",
+        ignored_reasons(&d)
+    );
+    // Through a shared key: a GitHub review by the deployer links their login to a key.
+    let review = Approval {
+        source: Source::GithubReview,
+        ..approval("ml-lead", "jr-gh", &["github:jr-gh", "kid:jr"], ago(60))
+    };
+    let d = decide_excluding(
+        &w,
+        &[jr.clone(), sc.clone(), review],
+        &[],
+        &[deployer("github:jr-gh")],
+    );
+    assert_eq!(
+        sign_off(&d),
+        Status::Unmet,
+        "the signed approval shares kid:jr with the deployer's review"
+    );
+    // Someone else deploying changes nothing.
+    assert_eq!(
+        sign_off(&decide_excluding(
+            &w,
+            &[jr, sc],
+            &[],
+            &[deployer("id:octocat")]
+        )),
+        Status::Met
+    );
 }
 
 const LIVE_CRITERIA: &str = r#"

@@ -23,10 +23,7 @@ pub mod junit;
 pub mod metric;
 pub mod sarif;
 
-use std::fmt;
-
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Number, Value};
+use serde_json::Value;
 
 /// Why an evidence file could not be read as the kind of evidence a criterion expects.
 ///
@@ -136,10 +133,7 @@ pub trait Verdict {
 /// [`EvidenceError::MalformedJson`] with the line and column of the first syntax error or duplicate key.
 pub fn parse_json(bytes: &[u8]) -> Result<Value, EvidenceError> {
     let bytes = strip_bom(bytes);
-    match serde_json::from_slice::<StrictValue>(bytes) {
-        Ok(StrictValue(value)) => Ok(value),
-        Err(err) => Err(json_error(&err)),
-    }
+    crate::token::json::from_slice(bytes).map_err(|err| json_error(&err))
 }
 
 /// Converts a `serde_json` error into [`EvidenceError::MalformedJson`].
@@ -164,85 +158,6 @@ pub(crate) fn json_error_parts(err: &serde_json::Error) -> (usize, usize, String
 
 pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
-}
-
-/// A JSON value whose objects had no duplicate keys.
-///
-/// `serde_json::Value` keeps the last of several equal keys; an evidence file with `{"rate": 0.01, "rate": 0.4}`
-/// would then pass or fail depending on a parser detail, so duplicates are an error instead.
-struct StrictValue(Value);
-
-impl<'de> Deserialize<'de> for StrictValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(StrictVisitor).map(StrictValue)
-    }
-}
-
-struct StrictVisitor;
-
-impl<'de> Visitor<'de> for StrictVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::Number(v.into()))
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::Number(v.into()))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        Number::from_f64(v)
-            .map(Value::Number)
-            .ok_or_else(|| E::custom("number out of range"))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(StrictValue(item)) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
-        let mut map = Map::new();
-        while let Some(key) = access.next_key::<String>()? {
-            if map.contains_key(&key) {
-                return Err(de::Error::custom(format_args!(
-                    "duplicate key {} (each key may appear once per object)",
-                    Value::String(key)
-                )));
-            }
-            let StrictValue(value) = access.next_value()?;
-            map.insert(key, value);
-        }
-        Ok(Value::Object(map))
-    }
 }
 
 /// Appends `/token` to a JSON pointer, escaping `~` as `~0` and `/` as `~1` (RFC 6901).

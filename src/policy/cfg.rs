@@ -9,7 +9,7 @@ use std::time::Duration;
 use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue};
 
-use super::diags::{DiagnosticKind as K, Problem, line_col};
+use super::diags::{DiagnosticKind as K, LineIndex, Problem};
 use super::duration::{DisplayDuration, parse_duration};
 use super::model::{
     ApprovalRequirement, ApproverQuorum, Criterion, CriterionKind, EvidenceRef, ExceptionPolicy,
@@ -119,8 +119,11 @@ pub(crate) fn walk(text: &str, path: &Path) -> Result<Parts, Vec<Problem>> {
         // The tree recovered from broken TOML would only add confusing follow-up problems.
         return Err(errors.iter().map(syntax_problem).collect());
     }
-    let mut c = Checker::default();
-    let parts = c.root(root.get_ref(), text, path);
+    let mut c = Checker {
+        problems: Vec::new(),
+        lines: LineIndex::new(text),
+    };
+    let parts = c.root(root.get_ref(), path);
     let mut problems = c.problems;
     problems.sort_by_key(|p| (p.span.start, p.span.end));
     match parts {
@@ -145,12 +148,12 @@ fn syntax_problem(error: &toml::de::Error) -> Problem {
     }
 }
 
-#[derive(Default)]
-struct Checker {
+struct Checker<'t> {
     problems: Vec<Problem>,
+    lines: LineIndex<'t>,
 }
 
-impl Checker {
+impl Checker<'_> {
     fn report(
         &mut self,
         kind: K,
@@ -459,7 +462,7 @@ impl Checker {
 
     // ----- the policy --------------------------------------------------------------------------------------------
 
-    fn root(&mut self, root: &DeTable<'_>, text: &str, path: &Path) -> Option<Parts> {
+    fn root(&mut self, root: &DeTable<'_>, path: &Path) -> Option<Parts> {
         let top = 0..0;
         let place = "the policy";
         self.unknown_keys(root, ROOT_KEYS, "the top level of the policy");
@@ -515,7 +518,7 @@ impl Checker {
                 );
                 (None, BTreeSet::new())
             }
-            Some(v) => self.criteria(v, &role_names, text, path, &mut refs),
+            Some(v) => self.criteria(v, &role_names, path, &mut refs),
         };
         let exceptions = match root.get("exceptions") {
             None => Some(None),
@@ -779,7 +782,6 @@ impl Checker {
         &mut self,
         value: &Value<'_>,
         roles: &RoleIndex,
-        text: &str,
         path: &Path,
         refs: &mut Vec<EvidenceRef>,
     ) -> (Option<Vec<Criterion>>, BTreeSet<String>) {
@@ -826,10 +828,10 @@ impl Checker {
                     );
                     ok = false;
                 } else {
-                    first_seen.insert(id.to_string(), line_col(text, item.span().start).0);
+                    first_seen.insert(id.to_string(), self.lines.line_col(item.span().start).0);
                 }
             }
-            match self.criterion(item, index, roles, text, path, refs) {
+            match self.criterion(item, index, roles, path, refs) {
                 Some(c) => criteria.push(c),
                 None => ok = false,
             }
@@ -842,7 +844,6 @@ impl Checker {
         value: &Value<'_>,
         index: usize,
         roles: &RoleIndex,
-        text: &str,
         path: &Path,
         refs: &mut Vec<EvidenceRef>,
     ) -> Option<Criterion> {
@@ -955,7 +956,7 @@ impl Checker {
             },
             (other, _) => other,
         };
-        let (line, col) = line_col(text, span.start);
+        let (line, col) = self.lines.line_col(span.start);
         Some(Criterion {
             id: id?,
             gate: gate?,

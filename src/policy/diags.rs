@@ -134,9 +134,9 @@ pub(crate) struct Problem {
 
 impl Problem {
     /// Pins the problem to a line and column of `source`, keeping the span inside it and on character boundaries.
-    pub(crate) fn locate(self, source: &str) -> Diagnostic {
+    pub(crate) fn locate(self, source: &str, lines: &LineIndex<'_>) -> Diagnostic {
         let span = clamp_span(source, self.span);
-        let (line, col) = line_col(source, span.start);
+        let (line, col) = lines.line_col(span.start);
         Diagnostic {
             kind: self.kind,
             message: self.message,
@@ -162,16 +162,70 @@ fn clamp_span(source: &str, span: Range<usize>) -> Range<usize> {
 }
 
 /// 1-based line and character column of byte `offset` (which must be a char boundary in `source`).
-pub(crate) fn line_col(source: &str, offset: usize) -> (usize, usize) {
-    let before = source.get(..offset).unwrap_or(source);
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let col = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
-    (line, col)
+#[cfg(test)]
+fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    LineIndex::new(source).line_col(offset)
 }
 
-/// Renders diagnostics as codespan-reporting does for cargo-deny: a header with the code and message, the file
-/// position, the source line with the offending text underlined, and the help. Plain text, no colour.
+/// Where every line of a source starts, so that each of many offsets is located in `O(log n)` rather than by a
+/// scan from the start of the file (which made a policy with thousands of problems take minutes).
+pub(crate) struct LineIndex<'s> {
+    source: &'s str,
+    /// Byte offset of the start of each line, and whether the line is ASCII (so a column is a byte difference).
+    lines: Vec<(usize, bool)>,
+}
+
+impl<'s> LineIndex<'s> {
+    pub(crate) fn new(source: &'s str) -> Self {
+        let mut lines = Vec::new();
+        let mut start = 0;
+        for line in source.split_inclusive('\n') {
+            lines.push((start, line.is_ascii()));
+            start += line.len();
+        }
+        if lines.is_empty() || source.ends_with('\n') {
+            lines.push((start, true));
+        }
+        LineIndex { source, lines }
+    }
+
+    /// The source the index is of.
+    pub(crate) fn source(&self) -> &'s str {
+        self.source
+    }
+
+    /// Byte range of 1-based line `line`, including its line feed if it has one.
+    pub(crate) fn line_range(&self, line: usize) -> Range<usize> {
+        let start = self
+            .lines
+            .get(line.saturating_sub(1))
+            .map_or(self.source.len(), |&(start, _)| start);
+        let end = self
+            .lines
+            .get(line)
+            .map_or(self.source.len(), |&(next, _)| next);
+        start..end
+    }
+
+    /// 1-based line and column (in characters) of byte `offset`, clamped to the source.
+    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.source.len());
+        let index = self
+            .lines
+            .partition_point(|&(start, _)| start <= offset)
+            .saturating_sub(1);
+        let (start, ascii) = self.lines.get(index).copied().unwrap_or((0, true));
+        let col = if ascii {
+            offset - start
+        } else {
+            self.source
+                .get(start..offset)
+                .map_or(0, |s| s.chars().count())
+        };
+        (index + 1, col + 1)
+    }
+}
+
 pub(crate) fn render(path: &Path, source: &str, diagnostics: &[Diagnostic]) -> String {
     let file = SimpleFile::new(path.display().to_string(), source);
     let config = Config::default();
@@ -223,6 +277,45 @@ mod tests {
         assert_eq!(line_col(src, 6), (2, 1));
         // `=` after a two-byte character is the 4th character of line 2.
         assert_eq!(line_col(src, 10), (2, 4));
+    }
+
+    #[test]
+    fn line_index_agrees_with_a_scan_at_every_offset() {
+        for src in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a = 1\nbé = \"x\"\n\n€\nlast",
+            "\n\né\r\nx",
+        ] {
+            let index = LineIndex::new(src);
+            for offset in (0..=src.len() + 2).filter(|&o| o > src.len() || src.is_char_boundary(o))
+            {
+                let before = &src[..offset.min(src.len())];
+                let line = before.matches('\n').count() + 1;
+                let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+                    .chars()
+                    .count()
+                    + 1;
+                assert_eq!(index.line_col(offset), (line, col), "{src:?} at {offset}");
+            }
+        }
+    }
+
+    #[test]
+    fn thousands_of_problems_are_located_in_linear_time() {
+        let src: String = (0..50_000).map(|i| format!("k{i} = 1\n")).collect();
+        let index = LineIndex::new(&src);
+        let start = std::time::Instant::now();
+        let lines: usize = (0..50_000).map(|i| index.line_col(i * 11).0).sum();
+        assert!(lines > 0);
+        // A scan from the start for each offset takes tens of seconds here.
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub use window::{ClosedBy, DenyRange, Window, WindowError, WindowStatus};
 
 use crate::hash::Sha256Digest;
 use crate::model::{Phase, Tier};
+pub(crate) use diags::LineIndex;
 use diags::{Problem, count_problems, render};
 
 /// A policy that could not be loaded. Either way the gate cannot decide (exit 2).
@@ -70,7 +71,11 @@ impl PolicyError {
 }
 
 fn invalid(path: &Path, source: &str, problems: Vec<Problem>) -> PolicyError {
-    let diagnostics: Vec<Diagnostic> = problems.into_iter().map(|p| p.locate(source)).collect();
+    let lines = LineIndex::new(source);
+    let diagnostics: Vec<Diagnostic> = problems
+        .into_iter()
+        .map(|p| p.locate(source, &lines))
+        .collect();
     let rendered = render(path, source, &diagnostics);
     PolicyError::Invalid {
         path: path.to_path_buf(),

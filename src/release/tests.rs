@@ -560,3 +560,40 @@ fn non_utf8_manifest_is_invalid_at_the_bad_byte() {
         "{problems:?}"
     );
 }
+
+#[test]
+fn thousands_of_problems_are_reported_in_linear_time() {
+    // Each problem used to be located by a scan from the start of the manifest: 20 000 bad names took a minute.
+    let mut text = String::from(
+        "name = \"x\"\nversion = \"1\"\nchange = \"model\"\n[artifacts]\nm = { path = \"m\" }\n[evidence]\n",
+    );
+    for i in 0..20_000 {
+        text.push_str(&format!("\"bad name {i}\" = \"e{i}.json\"\n"));
+    }
+    let start = std::time::Instant::now();
+    let problems = problems_of(parse(&text).unwrap_err());
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(problems.len(), 20_000);
+    assert_eq!(at(&problems[0]), (7, 1));
+    assert_eq!(at(&problems[19_999]), (20_006, 1));
+    assert_eq!(
+        problems[19_999].excerpt.as_deref(),
+        Some("      |\n20006 | \"bad name 19999\" = \"e19999.json\"\n      | ^^^^^^^^^^^^^^^^")
+    );
+}
+
+#[test]
+fn excerpts_underline_within_the_line_whatever_the_line_ending() {
+    let text = "name = \"x\"\r\nversion = \"\"\r\nchange = \"model\"\r\n[artifacts]\r\nm = { path = \"m\" }\r\n";
+    let problems = problems_of(parse(text).unwrap_err());
+    assert_eq!(problems.len(), 1);
+    assert_eq!(at(&problems[0]), (2, 11));
+    assert_eq!(
+        problems[0].excerpt.as_deref(),
+        Some("  |\n2 | version = \"\"\n  |           ^^")
+    );
+}

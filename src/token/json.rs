@@ -23,24 +23,34 @@ pub enum StrictJsonError {
 
 /// Parses JSON, refusing duplicate keys anywhere in the document.
 pub fn parse(bytes: &[u8]) -> Result<Value, StrictJsonError> {
-    match serde_json::from_slice::<Strict>(bytes) {
-        Ok(Strict(v)) => Ok(v),
-        Err(e) => {
-            let msg = e.to_string();
-            match msg
-                .strip_prefix(DUP_PREFIX)
-                .and_then(|rest| rest.rsplit_once(DUP_SUFFIX))
-                .map(|(key, _)| key)
-            {
-                Some(key) => Err(StrictJsonError::DuplicateKey(key.to_owned())),
-                None => Err(StrictJsonError::Syntax(msg)),
-            }
+    from_slice(bytes).map_err(|e| {
+        let mut reason = e.to_string();
+        let at = format!(" at line {} column {}", e.line(), e.column());
+        if let Some(stripped) = reason.strip_suffix(&at) {
+            reason = stripped.to_owned();
         }
-    }
+        match duplicate_key(&reason) {
+            Some(key) => StrictJsonError::DuplicateKey(key),
+            None => StrictJsonError::Syntax(e.to_string()),
+        }
+    })
 }
 
-const DUP_PREFIX: &str = "gatepass-duplicate-key:";
-const DUP_SUFFIX: &str = ":end";
+/// Parses JSON, refusing duplicate keys anywhere in the document, with `serde_json`'s error
+/// (line and column) for callers that report positions.
+pub fn from_slice(bytes: &[u8]) -> Result<Value, serde_json::Error> {
+    serde_json::from_slice::<Strict>(bytes).map(|Strict(v)| v)
+}
+
+const DUP_SUFFIX: &str = " (each key may appear once per object)";
+
+/// The key named by a duplicate-key error message, if it is one.
+fn duplicate_key(reason: &str) -> Option<String> {
+    let quoted = reason
+        .strip_prefix("duplicate key ")?
+        .strip_suffix(DUP_SUFFIX)?;
+    serde_json::from_str(quoted).ok()
+}
 
 struct Strict(Value);
 
@@ -70,7 +80,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
         Number::from_f64(v)
             .map(Value::Number)
-            .ok_or_else(|| E::custom("non-finite number"))
+            .ok_or_else(|| E::custom("number out of range"))
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
         Ok(Value::String(v.to_owned()))
@@ -79,6 +89,9 @@ impl<'de> Visitor<'de> for StrictVisitor {
         Ok(Value::String(v))
     }
     fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
         Ok(Value::Null)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
@@ -93,7 +106,8 @@ impl<'de> Visitor<'de> for StrictVisitor {
         while let Some(key) = map.next_key::<String>()? {
             if out.contains_key(&key) {
                 return Err(de::Error::custom(format_args!(
-                    "{DUP_PREFIX}{key}{DUP_SUFFIX}"
+                    "duplicate key {}{DUP_SUFFIX}",
+                    Value::String(key)
                 )));
             }
             let Strict(v) = map.next_value()?;
@@ -109,6 +123,14 @@ mod tests {
 
     #[test]
     fn duplicate_keys_are_refused_at_any_depth() {
+        assert_eq!(
+            parse(br#"{"a (each key may appear once per object)":1,"a (each key may appear once per object)":2}"#),
+            Err(StrictJsonError::DuplicateKey("a (each key may appear once per object)".into()))
+        );
+        assert_eq!(
+            parse(br#"{"q\"k":1,"q\"k":2}"#),
+            Err(StrictJsonError::DuplicateKey("q\"k".into()))
+        );
         assert_eq!(
             parse(br#"{"a":1,"a":2}"#),
             Err(StrictJsonError::DuplicateKey("a".into()))

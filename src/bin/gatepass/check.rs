@@ -28,13 +28,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         })?,
         None => jiff::Timestamp::now(),
     };
-    let run = gate::run(&args.gate.request(), now, progress().as_ref())?;
+    let run = gate::run(&args.gate.request(now)?, now, progress().as_ref())?;
     eprint!("{}", render::human(&run.decision, false));
     if args.gate.format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&run.decision)?);
     }
     let recorded_at = args.at.as_ref().map_or(now, |_| jiff::Timestamp::now());
     audit.decision(Command::Check, &run.decision, false, recorded_at)?;
+    crate::github::report(&args.gate.github, &run, None, false)?;
     Ok(match run.decision.outcome {
         Outcome::Allow | Outcome::Exception => ExitCode::SUCCESS,
         Outcome::Deny => ExitCode::from(EXIT_DENIED),

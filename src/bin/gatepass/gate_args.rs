@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use gatepass::evaluate::Excluded;
 use gatepass::gate::Request;
 
 /// Output format for decisions.
@@ -27,20 +28,66 @@ pub struct GateArgs {
     /// A signed exception record (repeatable).
     #[arg(long = "exception", value_name = "FILE")]
     pub exceptions: Vec<PathBuf>,
+    /// An identity that never counts toward a quorum: the deployer or the author of the change
+    /// (matched against approver ids and GitHub logins; repeatable). In GitHub Actions the run's
+    /// GITHUB_ACTOR and GITHUB_TRIGGERING_ACTOR are added automatically.
+    #[arg(long = "deployer", value_name = "ID")]
+    pub deployers: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    #[command(flatten)]
+    pub github: crate::github::GithubArgs,
 }
 
 impl GateArgs {
-    pub fn request(&self) -> Request {
-        Request {
+    /// The gate request for a decision at `now`; with `--github-approvals`, GitHub's approvals
+    /// are gathered into it.
+    pub fn request(&self, now: jiff::Timestamp) -> anyhow::Result<Request> {
+        let request = Request {
             policy: self.policy.clone(),
             release: self.release.clone(),
             approvals: self.approvals.clone(),
             exceptions: self.exceptions.clone(),
+            excluded: self.excluded(),
             ..Request::default()
+        };
+        crate::github::request(request, &self.github, now)
+    }
+}
+
+impl GateArgs {
+    fn excluded(&self) -> Vec<Excluded> {
+        let mut who: Vec<(String, String)> = self
+            .deployers
+            .iter()
+            .map(|d| (d.clone(), "excluded with --deployer".to_owned()))
+            .collect();
+        if std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
+            for var in ["GITHUB_ACTOR", "GITHUB_TRIGGERING_ACTOR"] {
+                if let Some(login) = std::env::var(var)
+                    .ok()
+                    .map(|l| l.trim().to_owned())
+                    .filter(|l| !l.is_empty())
+                {
+                    who.push((login, format!("the deployer ({var})")));
+                }
+            }
         }
+        who.into_iter()
+            .flat_map(|(id, why)| {
+                [
+                    Excluded {
+                        link: format!("id:{id}"),
+                        why: why.clone(),
+                    },
+                    Excluded {
+                        link: format!("github:{id}"),
+                        why,
+                    },
+                ]
+            })
+            .collect()
     }
 }
 

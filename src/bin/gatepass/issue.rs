@@ -39,24 +39,34 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let key = load_key(args.key.as_deref())?;
     let audit = args.audit.recorder()?;
     let now = jiff::Timestamp::now();
-    let run = gate::run(&args.gate.request(), now, progress().as_ref())?;
+    let run = gate::run(&args.gate.request(now)?, now, progress().as_ref())?;
     let warn = args.mode == Mode::Warn;
     eprint!("{}", render::human(&run.decision, warn));
     if args.gate.format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&run.decision)?);
     }
-    let Some(claims) = gate::claims_for(&run, now)? else {
-        audit.decision_with(Command::Issue, &run.decision, warn, now, None, Some(&key))?;
+    let claims = gate::claims_for(&run, now)?;
+    let token = claims
+        .as_ref()
+        .map(|c| gate::mint_token(&key, c))
+        .transpose()?;
+    // No unaudited deployments: the token goes nowhere (Actions outputs, stdout) before its
+    // record is in the log; a failed append is exit 2 with nothing printed.
+    let minted = claims.as_ref().map(|c| (c.jti.as_str(), c.exp));
+    audit.decision_with(Command::Issue, &run.decision, warn, now, minted, Some(&key))?;
+    crate::github::report(
+        &args.gate.github,
+        &run,
+        token.as_deref().zip(claims.as_ref()),
+        warn,
+    )?;
+    let (Some(claims), Some(token)) = (claims, token) else {
         return Ok(if warn {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(EXIT_DENIED)
         });
     };
-    let token = gate::mint_token(&key, &claims)?;
-    // No unaudited deployments: the token is printed only once its record is in the log.
-    let minted = Some((claims.jti.as_str(), claims.exp));
-    audit.decision_with(Command::Issue, &run.decision, warn, now, minted, Some(&key))?;
     if args.gate.format == Format::Human {
         println!("{token}");
     }

@@ -9,6 +9,7 @@ mod audit;
 mod check;
 mod exception;
 mod gate_args;
+mod github;
 mod init;
 mod issue;
 mod keygen;
@@ -76,6 +77,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("gatepass: error: {err:#}");
+            github::on_error(&err);
             ExitCode::from(EXIT_ERROR)
         }
     }

@@ -81,6 +81,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let token = read_token(args.token.as_deref())?;
+    crate::github::mask(&token);
     let keys = load_keys(&args.keys)?;
     let leeway = i64::try_from(args.leeway).context("--leeway is too large")?;
     let verifier = Verifier::new(keys)
@@ -150,12 +151,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Actor::from_env(),
     );
     audit.append(record, None)?;
+    crate::github::verified(&verified);
     println!("{}", serde_json::to_string_pretty(&verified.payload)?);
     summarise(&verified, now, restarted, artifacts.len());
     Ok(ExitCode::SUCCESS)
 }
 
 fn rejected(r: &Rejection, audit: &Recorder, audience: &str) -> anyhow::Result<ExitCode> {
+    crate::github::rejected(r);
     eprintln!("gatepass: token rejected [{}]: {r}", r.rule());
     let record = Record::of_rejected(
         r.rule(),
