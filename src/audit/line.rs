@@ -297,4 +297,43 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn random_damage_never_panics_and_never_passes() {
+        let key = SigningKey::from_seed(&[4; 32], "test").unwrap();
+        let line = encode(&record(), Some(&key)).unwrap();
+        let body = &line[..line.len() - 1];
+        // xorshift: the same damage on every run.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let mut damaged = body.to_vec();
+            for _ in 0..1 + next(3) {
+                if damaged.is_empty() {
+                    break;
+                }
+                let at = next(damaged.len());
+                match next(4) {
+                    0 => damaged[at] = next(256) as u8,
+                    1 => {
+                        damaged.remove(at);
+                    }
+                    2 => damaged.insert(at, next(256) as u8),
+                    _ => damaged.truncate(at),
+                }
+            }
+            if damaged != body {
+                assert!(
+                    check(&damaged).is_err(),
+                    "{}",
+                    String::from_utf8_lossy(&damaged)
+                );
+            }
+        }
+    }
 }
