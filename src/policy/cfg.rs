@@ -258,6 +258,29 @@ impl Checker<'_> {
         }
     }
 
+    /// An array with at least one element; an empty one is reported with `label` and `help`.
+    fn non_empty_array<'v, 'i>(
+        &mut self,
+        value: &'v Value<'i>,
+        what: &str,
+        example: &str,
+        label: &str,
+        help: &str,
+    ) -> Option<&'v DeArray<'i>> {
+        let items = self.array(value, what, example)?;
+        if items.is_empty() {
+            self.report(
+                K::EmptyList,
+                value.span(),
+                format!("{what} is empty"),
+                label,
+                help,
+            );
+            return None;
+        }
+        Some(items)
+    }
+
     fn string<'v>(&mut self, value: &'v Value<'_>, what: &str, example: &str) -> Option<&'v str> {
         match value.get_ref() {
             DeValue::String(s) => Some(s.as_ref()),
@@ -437,17 +460,13 @@ impl Checker<'_> {
     /// A non-empty list of tiers, duplicates dropped.
     fn tiers(&mut self, value: &Value<'_>, what: &str) -> Option<Vec<Tier>> {
         let example = "tiers = [\"critical\"]";
-        let items = self.array(value, what, example)?;
-        if items.is_empty() {
-            self.report(
-                K::EmptyList,
-                value.span(),
-                format!("{what} is empty"),
-                "applies to no tier",
-                "list the tiers it applies to, or remove `tiers` to apply it to every tier",
-            );
-            return None;
-        }
+        let items = self.non_empty_array(
+            value,
+            what,
+            example,
+            "applies to no tier",
+            "list the tiers it applies to, or remove `tiers` to apply it to every tier",
+        )?;
         let mut out = Vec::new();
         let mut ok = true;
         for item in items.iter() {
@@ -1101,17 +1120,13 @@ impl Checker<'_> {
             }
             "present" => {
                 let example = "present = [\"eval\", \"model_card\"]";
-                let items = self.array(value, &what, example)?;
-                if items.is_empty() {
-                    self.report(
-                        K::EmptyList,
-                        span,
-                        format!("{what} is empty"),
-                        "names no evidence",
-                        "list the evidence names that must be present: an empty list checks nothing",
-                    );
-                    return None;
-                }
+                let items = self.non_empty_array(
+                    value,
+                    &what,
+                    example,
+                    "names no evidence",
+                    "list the evidence names that must be present: an empty list checks nothing",
+                )?;
                 let mut names = Vec::new();
                 let mut ok = true;
                 for item in items.iter() {
@@ -1308,17 +1323,7 @@ impl Checker<'_> {
         roles: &RoleIndex,
     ) -> Option<Vec<ApprovalRequirement>> {
         let example = "approvals = [{ role = \"ml-lead\", count = 1 }]";
-        let items = self.array(value, what, example)?;
-        if items.is_empty() {
-            self.report(
-                K::EmptyList,
-                value.span(),
-                format!("{what} is empty"),
-                "requires nobody",
-                "list at least one `{ role = \"...\", count = 1 }`: an empty approval list is a configuration error, never a pass",
-            );
-            return None;
-        }
+        let items = self.non_empty_array(value, what, example, "requires nobody", "list at least one `{ role = \"...\", count = 1 }`: an empty approval list is a configuration error, never a pass")?;
         let mut requirements = Vec::new();
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
