@@ -195,13 +195,7 @@ impl AuditLog {
                 source,
             }
         };
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&self.path)
-            .map_err(io("open"))?;
-        file.lock().map_err(io("lock"))?;
+        let mut file = self.open_locked()?;
         let result = (|| {
             let len = file.metadata().map_err(io("read"))?.len();
             match read_tail(&mut file, len).map_err(io("read"))? {
@@ -233,6 +227,15 @@ impl AuditLog {
         mut record: Record,
         signer: Option<&SigningKey>,
     ) -> Result<Appended, AppendError> {
+        let mut file = self.open_locked()?;
+        let result = self.append_locked(&mut file, &mut record, signer);
+        // Closing the file releases the lock too; unlocking explicitly keeps the window short.
+        let _ = file.unlock();
+        result
+    }
+
+    /// Opens the log for reading and appending, creating it, under its exclusive advisory lock.
+    fn open_locked(&self) -> Result<File, AppendError> {
         let io = |operation| {
             move |source| AppendError::Io {
                 path: self.path.clone(),
@@ -240,17 +243,14 @@ impl AuditLog {
                 source,
             }
         };
-        let mut file = OpenOptions::new()
+        let file = OpenOptions::new()
             .read(true)
             .append(true)
             .create(true)
             .open(&self.path)
             .map_err(io("open"))?;
         file.lock().map_err(io("lock"))?;
-        let result = self.append_locked(&mut file, &mut record, signer);
-        // Closing the file releases the lock too; unlocking explicitly keeps the window short.
-        let _ = file.unlock();
-        result
+        Ok(file)
     }
 
     fn append_locked(
