@@ -298,9 +298,9 @@ fn reviews_of(
             .as_deref()
             .is_some_and(|a| a.eq_ignore_ascii_case(login))
         {
-            Some("the author of the pull request; the author of a change never counts toward its approval".to_owned())
+            Some(AUTHOR_NEVER_COUNTS.to_owned())
         } else if ctx.is_deployer(login) {
-            Some("started this workflow run; the deployer never counts toward a quorum".to_owned())
+            Some(DEPLOYER_NEVER_COUNTS.to_owned())
         } else if !unpinned.is_empty() {
             Some(format!(
                 "release.toml pins no sha256 for artifact(s) {}; a review approves a commit, which binds the artifact bytes only when the manifest pins their digests",
@@ -316,18 +316,16 @@ fn reviews_of(
             continue;
         }
         let held = roles.roles_of(client, login)?;
-        if held.is_empty() {
-            out.ignored.push(ignore(no_role(policy, login)));
-            continue;
-        }
-        for role in held {
-            out.approvals.push(approval(
-                role,
-                login,
-                at.unwrap_or(Timestamp::UNIX_EPOCH),
-                Source::GithubReview,
-                &origin,
-            ));
+        match by_role(
+            held,
+            policy,
+            login,
+            at.unwrap_or(Timestamp::UNIX_EPOCH),
+            Source::GithubReview,
+            &origin,
+        ) {
+            Ok(approvals) => out.approvals.extend(approvals),
+            Err(not_counted) => out.ignored.push(not_counted),
         }
     }
     Ok(())
@@ -381,9 +379,9 @@ fn environment_approvals(
                 policy.environment
             ))
         } else if authors.iter().any(|a| a.eq_ignore_ascii_case(login)) {
-            Some("the author of the pull request; the author of a change never counts toward its approval".to_owned())
+            Some(AUTHOR_NEVER_COUNTS.to_owned())
         } else if ctx.is_deployer(login) {
-            Some("started this workflow run; the deployer never counts toward a quorum".to_owned())
+            Some(DEPLOYER_NEVER_COUNTS.to_owned())
         } else {
             None
         };
@@ -392,37 +390,47 @@ fn environment_approvals(
             continue;
         }
         let held = roles.roles_of(client, login)?;
-        if held.is_empty() {
-            out.ignored.push(ignore(no_role(policy, login)));
-            continue;
-        }
-        for role in held {
-            out.approvals.push(approval(
-                role,
-                login,
-                now,
-                Source::GithubEnvironment,
-                &origin,
-            ));
+        match by_role(held, policy, login, now, Source::GithubEnvironment, &origin) {
+            Ok(approvals) => out.approvals.extend(approvals),
+            Err(not_counted) => out.ignored.push(not_counted),
         }
     }
     Ok(())
 }
 
-fn approval(role: String, login: &str, at: Timestamp, source: Source, origin: &str) -> Approval {
-    Approval {
-        role,
-        approver: login.to_owned(),
-        identities: vec![
-            format!("github:{}", login.to_ascii_lowercase()),
-            format!("id:{login}"),
-        ],
-        at,
-        expires: None,
-        source,
-        origin: origin.to_owned(),
+/// One approval per role `login` holds, or, when they hold none, why their approval does not count.
+fn by_role(
+    held: Vec<String>,
+    policy: &Policy,
+    login: &str,
+    at: Timestamp,
+    source: Source,
+    origin: &str,
+) -> Result<Vec<Approval>, Ignored> {
+    if held.is_empty() {
+        return Err(ignored(origin, Some(login), no_role(policy, login)));
     }
+    Ok(held
+        .into_iter()
+        .map(|role| Approval {
+            role,
+            approver: login.to_owned(),
+            identities: vec![
+                format!("github:{}", login.to_ascii_lowercase()),
+                format!("id:{login}"),
+            ],
+            at,
+            expires: None,
+            source,
+            origin: origin.to_owned(),
+        })
+        .collect())
 }
+
+const AUTHOR_NEVER_COUNTS: &str =
+    "the author of the pull request; the author of a change never counts toward its approval";
+const DEPLOYER_NEVER_COUNTS: &str =
+    "started this workflow run; the deployer never counts toward a quorum";
 
 fn ignored(origin: &str, login: Option<&str>, reason: String) -> Ignored {
     Ignored {
