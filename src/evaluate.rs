@@ -7,8 +7,8 @@
 //! - a built-in, non-waivable criterion `artifact-integrity` (gate `technical`): every digest
 //!   `release.toml` pins matches its file, and no artifact is empty;
 //! - approvals: an approval counts for a role only when it is unexpired, not dated in the
-//!   future, and younger than the criterion's `max_age`; one person (identities linked by a
-//!   shared key, approver id or login) fills at most one required slot per criterion, and the
+//!   future, and younger than the criterion's `max_age`; one person (as the policy resolves the
+//!   signing key or login) fills at most one required slot per criterion, and the
 //!   assignment of people to roles is a maximum bipartite matching, so the order of records
 //!   never matters;
 //! - phases: a pre-deploy evaluation ([`Phase::PreDeploy`], `check` and `issue`) holds every
@@ -17,7 +17,9 @@
 //!   built-in `artifact-integrity` either (the artifacts were checked before deployment);
 //! - exceptions: when every unmet criterion is waivable and named by unexpired exception
 //!   records of at least `[exceptions].approvers.count` distinct people holding the role, the
-//!   outcome is `exception`; a waiver never covers a criterion it does not name.
+//!   outcome is `exception`; a waiver never covers a criterion it does not name;
+//! - separation of duties: an approval or exception of an [`Excluded`] person (the deployer, the
+//!   author of the change) never counts.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -63,12 +65,12 @@ pub struct Inputs<'a> {
     pub phase: Phase,
 }
 
-/// An identity that never counts toward a quorum, and why.
+/// A person who never counts toward a quorum or among an exception's signers, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Excluded {
-    /// An identity link (`id:<approver>`, `github:<login>`, `kid:<thumbprint>`); compared
-    /// without regard to ASCII case.
-    pub link: String,
+    /// The person ([`PersonRef::key`](crate::policy::PersonRef::key)), as the policy resolves
+    /// the deployer's or author's name ([`Policy::resolve_actor`](crate::policy::Policy::resolve_actor)).
+    pub person: String,
     /// Why, for reports: for example "the deployer (GITHUB_ACTOR)".
     pub why: String,
 }
@@ -662,32 +664,14 @@ fn unmet_missing(r: &mut CriterionResult, expected: String, why: Option<String>)
     r.found = why.unwrap_or_else(|| "evidence not read".into());
 }
 
-/// Groups identity links into people: returns, for each item, the index of its person.
-fn people<'a>(links: impl Iterator<Item = &'a [String]>) -> Vec<usize> {
-    let lists: Vec<&[String]> = links.collect();
-    let mut parent: Vec<usize> = (0..lists.len()).collect();
-    fn find(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
-        }
-        i
-    }
-    let mut owner: HashMap<&str, usize> = HashMap::new();
-    for (i, list) in lists.iter().enumerate() {
-        for link in list.iter() {
-            match owner.get(link.as_str()) {
-                Some(&j) => {
-                    let (a, b) = (find(&mut parent, i), find(&mut parent, j));
-                    parent[a] = b;
-                }
-                None => {
-                    owner.insert(link, i);
-                }
-            }
-        }
-    }
-    (0..lists.len()).map(|i| find(&mut parent, i)).collect()
+/// Numbers the people of `keys`: returns, for each item, the index of its person.
+fn people<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<usize> {
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    keys.map(|k| {
+        let next = index.len();
+        *index.entry(k).or_insert(next)
+    })
+    .collect()
 }
 
 /// Maximum bipartite matching of slots (each a role) to people who approved as that role.
@@ -802,34 +786,17 @@ fn hold_approvals(
             valid.push(a);
         }
     }
-    // The excluded identities join the identity graph, so an approval counts as theirs when it
-    // shares any link with them, directly or through another record.
-    let excluded_links: Vec<Vec<String>> = inputs
-        .excluded
-        .iter()
-        .map(|e| vec![e.link.to_ascii_lowercase()])
-        .collect();
-    let lowered: Vec<Vec<String>> = valid
-        .iter()
-        .map(|a| {
-            a.identities
-                .iter()
-                .map(|l| l.to_ascii_lowercase())
-                .collect()
-        })
-        .collect();
-    let components = people(lowered.iter().chain(&excluded_links).map(Vec::as_slice));
-    let (person, excluded_people) = components.split_at(valid.len());
+    let person = people(valid.iter().map(|a| a.person.as_str()));
     let mut kept: Vec<&Approval> = Vec::new();
     let mut kept_person: Vec<usize> = Vec::new();
-    for (a, p) in valid.iter().zip(person) {
-        match excluded_people.iter().position(|q| q == p) {
-            Some(i) => ignored.push(Ignored {
+    for (a, p) in valid.iter().zip(&person) {
+        match inputs.excluded.iter().find(|e| e.person == a.person) {
+            Some(e) => ignored.push(Ignored {
                 origin: a.origin.clone(),
                 approver: Some(a.approver.clone()),
                 reason: format!(
                     "{} is {}; the deployer and the author of a change never count toward a quorum (criterion `{}`)",
-                    a.approver, inputs.excluded[i].why, r.id
+                    a.approver, e.why, r.id
                 ),
             }),
             None => {
@@ -940,6 +907,11 @@ fn apply_exceptions(
                 "signed as `{}`, exceptions need `{}`",
                 g.role, rules.approvers.role
             ))
+        } else if let Some(e) = inputs.excluded.iter().find(|e| e.person == g.person) {
+            Some(format!(
+                "{} is {}; the deployer and the author of a change never sign their own exception",
+                g.approver, e.why
+            ))
         } else if g.expires.as_second() <= now {
             Some(format!("expired at {}", g.expires))
         } else if g.at.as_second() > now + FUTURE_SKEW_SECS {
@@ -956,7 +928,7 @@ fn apply_exceptions(
             None => valid.push(g),
         }
     }
-    let person = people(valid.iter().map(|g| g.identities.as_slice()));
+    let person = people(valid.iter().map(|g| g.person.as_str()));
     let unmet: Vec<usize> = (0..criteria.len())
         .filter(|&i| criteria[i].status == Status::Unmet)
         .collect();

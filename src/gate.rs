@@ -39,8 +39,35 @@ pub struct Request {
     pub extra_approvals: Vec<Approval>,
     /// Records gathered elsewhere that do not count.
     pub extra_ignored: Vec<Ignored>,
-    /// Identities that never count toward a quorum (the deployer, the author of the change).
-    pub excluded: Vec<Excluded>,
+    /// People who never count toward a quorum or among an exception's signers (the deployer,
+    /// the author of the change), by name; the policy resolves each to the people it stands for
+    /// ([`Policy::resolve_actor`]).
+    pub excluded: Vec<Actor>,
+}
+
+/// A name that must never count toward its own release's approval: a deployer or an author.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The name as the CI or the caller gives it (a GitHub login, a person id).
+    pub name: String,
+    /// Why, for reports: for example "the deployer (GITHUB_ACTOR)".
+    pub why: String,
+}
+
+/// The people `actors` stand for under `policy`.
+pub fn exclusions(policy: &Policy, actors: &[Actor]) -> Vec<Excluded> {
+    let mut out: Vec<Excluded> = Vec::new();
+    for actor in actors {
+        for person in policy.resolve_actor(&actor.name) {
+            if !out.iter().any(|e| e.person == person.key) {
+                out.push(Excluded {
+                    person: person.key,
+                    why: actor.why.clone(),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// A gate run that could not decide.
@@ -110,6 +137,7 @@ pub fn run(request: &Request, now: Timestamp, progress: &dyn Progress) -> Result
     let mut ignored: Vec<Ignored> = collected.ignored;
     ignored.extend(request.extra_ignored.iter().cloned());
     let exceptions = collected.exceptions;
+    let excluded = exclusions(&policy, &request.excluded);
     let decision = evaluate(&Inputs {
         policy: &policy,
         release: &release,
@@ -117,7 +145,7 @@ pub fn run(request: &Request, now: Timestamp, progress: &dyn Progress) -> Result
         approvals: &approvals,
         exceptions: &exceptions,
         ignored: &ignored,
-        excluded: &request.excluded,
+        excluded: &excluded,
         now,
         phase: Phase::PreDeploy,
     });

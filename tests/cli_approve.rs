@@ -98,7 +98,7 @@ impl Fixture {
                     "--risk-acceptance",
                     "on-call ML lead watches the dashboards",
                 ),
-                ("--approver", "rm1"),
+                ("--approver", "jrivera"),
             ],
             overrides,
         )
@@ -290,8 +290,8 @@ fn a_signed_approval_counts_until_a_byte_changes() {
     .unwrap();
     assert_eq!(collected.approvals.len(), 1, "{collected:?}");
     assert_eq!(
-        collected.approvals[0].identities,
-        [format!("kid:{}", fx.key.kid()), "id:jrivera".to_owned()]
+        collected.approvals[0].person,
+        format!("key:{}", fx.key.kid())
     );
 
     std::fs::write(
@@ -321,7 +321,7 @@ fn exception_writes_a_verifiable_record_with_a_4h_default() {
     let fx = fixture();
     let out = run(fx.exception().args(["--waive", "tests-pass"]));
     assert!(out.status.success(), "{}", stderr(&out));
-    let name = "support-summarizer-1.4.0.production.exception.rm1.jwt";
+    let name = "support-summarizer-1.4.0.production.exception.jrivera.jwt";
     assert_eq!(stdout(&out), format!("{name}\n"));
     let text = read_record(&fx.path().join(name));
     let r = ExceptionRecord::verify(&text, &fx.jwks()).unwrap().record;
@@ -526,7 +526,7 @@ fn check_counts_records_from_approvals_and_exception_flags() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("cannot load a key of role `ml-lead` named in the policy"),
+        err.contains("error[bad-key]: cannot read key file") && err.contains("this key file"),
         "{err}"
     );
     assert!(err.contains(&policy.display().to_string()), "{err}");

@@ -60,7 +60,11 @@ fn world(change: &str, rate: f64, criteria: &str, exceptions: &str) -> World {
         format!("{{\"hallucination_rate\": {rate}}}"),
     )
     .unwrap();
-    std::fs::write(p.join("key.jwk.json"), "{}").unwrap();
+    std::fs::write(
+        p.join("key.jwk.json"),
+        include_str!("../keys/approvers/jrivera.jwk.json"),
+    )
+    .unwrap();
     std::fs::write(
         p.join("release.toml"),
         format!(
@@ -99,11 +103,11 @@ release-manager = {{ keys = ["key.jwk.json"], github = ["@acme/release-managers"
     }
 }
 
-fn approval(role: &str, who: &str, identities: &[&str], at: Timestamp) -> Approval {
+fn approval(role: &str, who: &str, person: &str, at: Timestamp) -> Approval {
     Approval {
         role: role.into(),
         approver: who.into(),
-        identities: identities.iter().map(|s| (*s).to_owned()).collect(),
+        person: person.into(),
         at,
         expires: None,
         source: Source::Signed,
@@ -115,7 +119,7 @@ fn grant(who: &str, identity: &str, waive: &[&str], expires_in: i64) -> Exceptio
     ExceptionGrant {
         role: "release-manager".into(),
         approver: who.into(),
-        identities: vec![identity.into()],
+        person: identity.into(),
         waived: waive.iter().map(|s| (*s).to_owned()).collect(),
         reason: "sev1 hotfix for ticket INC-4471".into(),
         risk_acceptance: "rollback rehearsed; on-call watching".into(),
@@ -170,8 +174,8 @@ fn ignored_reasons(d: &Decision) -> String {
 #[test]
 fn quorum_truth_table() {
     let w = world("prompt", 0.01, SIGN_OFF, "");
-    let jr = |role: &str| approval(role, "jrivera", &["kid:jr", "id:jrivera"], ago(3600));
-    let sc = |role: &str| approval(role, "schen", &["kid:sc", "id:schen"], ago(3600));
+    let jr = |role: &str| approval(role, "jrivera", "person:jrivera", ago(3600));
+    let sc = |role: &str| approval(role, "schen", "person:schen", ago(3600));
     let cases: Vec<(&str, Vec<Approval>, Status)> = vec![
         ("no approvals", vec![], Status::Unmet),
         ("only the ML lead", vec![jr("ml-lead")], Status::Unmet),
@@ -193,31 +197,16 @@ fn quorum_truth_table() {
         (
             "two keys of one approver",
             vec![
-                approval(
-                    "ml-lead",
-                    "jrivera",
-                    &["kid:jr-laptop", "id:jrivera"],
-                    ago(60),
-                ),
-                approval(
-                    "product",
-                    "jrivera",
-                    &["kid:jr-yubikey", "id:jrivera"],
-                    ago(60),
-                ),
+                approval("ml-lead", "jrivera", "person:jrivera", ago(60)),
+                approval("product", "jrivera", "person:jrivera", ago(60)),
             ],
             Status::Unmet,
         ),
         (
             "one key signing under two names",
             vec![
-                approval("ml-lead", "jrivera", &["kid:shared", "id:jrivera"], ago(60)),
-                approval(
-                    "product",
-                    "j.rivera",
-                    &["kid:shared", "id:j.rivera"],
-                    ago(60),
-                ),
+                approval("ml-lead", "jrivera", "person:jrivera", ago(60)),
+                approval("product", "j.rivera", "person:jrivera", ago(60)),
             ],
             Status::Unmet,
         ),
@@ -255,7 +244,7 @@ fn quorum_truth_table() {
 #[test]
 fn one_person_in_two_roles_is_reported_not_dropped() {
     let w = world("prompt", 0.01, SIGN_OFF, "");
-    let jr = |role: &str| approval(role, "jrivera", &["kid:jr"], ago(60));
+    let jr = |role: &str| approval(role, "jrivera", "person:jrivera", ago(60));
     let d = decide(&w, &[jr("ml-lead"), jr("product")], &[]);
     assert!(
         ignored_reasons(&d).contains("one person counts once"),
@@ -271,24 +260,24 @@ fn one_person_in_two_roles_is_reported_not_dropped() {
 #[test]
 fn approvals_must_be_fresh_unexpired_and_not_from_the_future() {
     let w = world("prompt", 0.01, SIGN_OFF, "");
-    let sc = approval("product", "schen", &["kid:sc"], ago(3600));
+    let sc = approval("product", "schen", "person:schen", ago(3600));
     let cases: Vec<(&str, Approval, &str)> = vec![
         (
             "older than max_age",
-            approval("ml-lead", "jrivera", &["kid:jr"], ago(8 * 86400)),
+            approval("ml-lead", "jrivera", "person:jrivera", ago(8 * 86400)),
             "older than max_age 7d",
         ),
         (
             "expired",
             Approval {
                 expires: Some(ago(10)),
-                ..approval("ml-lead", "jrivera", &["kid:jr"], ago(3600))
+                ..approval("ml-lead", "jrivera", "person:jrivera", ago(3600))
             },
             "expired at",
         ),
         (
             "dated in the future",
-            approval("ml-lead", "jrivera", &["kid:jr"], ago(-3600)),
+            approval("ml-lead", "jrivera", "person:jrivera", ago(-3600)),
             "dated in the future",
         ),
     ];
@@ -304,16 +293,16 @@ fn approvals_must_be_fresh_unexpired_and_not_from_the_future() {
     // Within max_age and unexpired: counts.
     let ok = Approval {
         expires: Some(ago(-60)),
-        ..approval("ml-lead", "jrivera", &["kid:jr"], ago(6 * 86400))
+        ..approval("ml-lead", "jrivera", "person:jrivera", ago(6 * 86400))
     };
     assert_eq!(sign_off(&decide(&w, &[ok, sc], &[])), Status::Met);
 }
 
 #[test]
 fn tiers_choose_the_requirements_and_criteria() {
-    let jr = approval("ml-lead", "jrivera", &["kid:jr"], ago(60));
-    let sc = approval("product", "schen", &["kid:sc"], ago(60));
-    let mo = approval("compliance", "mokafor", &["kid:mo"], ago(60));
+    let jr = approval("ml-lead", "jrivera", "person:jrivera", ago(60));
+    let sc = approval("product", "schen", "person:schen", ago(60));
+    let mo = approval("compliance", "mokafor", "person:mokafor", ago(60));
     // A prompt change is standard: compliance is not needed, and its approval is reported.
     let standard = world("prompt", 0.01, SIGN_OFF, "");
     let d = decide(&standard, &[jr.clone(), sc.clone(), mo.clone()], &[]);
@@ -331,7 +320,9 @@ fn tiers_choose_the_requirements_and_criteria() {
         Status::Met
     );
     // A criterion limited to a tier is not applicable to the others.
-    let limited = format!("{EVAL_CRITERION}tiers = [\"critical\"]\n");
+    let limited = format!(
+        "{EVAL_CRITERION}tiers = [\"critical\"]\n[[criteria]]\nid = \"eval-present\"\ngate = \"technical\"\npresent = [\"eval\"]\n"
+    );
     let d = decide(&world("prompt", 0.9, &limited, ""), &[], &[]);
     assert_eq!(status(&d, "hallucination-rate"), Status::NotApplicable);
     assert_eq!(d.outcome, Outcome::Allow);
@@ -353,11 +344,11 @@ fn both_criteria() -> String {
 #[test]
 fn exception_truth_table() {
     let signed = [
-        approval("ml-lead", "jrivera", &["kid:jr"], ago(60)),
-        approval("product", "schen", &["kid:sc"], ago(60)),
+        approval("ml-lead", "jrivera", "person:jrivera", ago(60)),
+        approval("product", "schen", "person:schen", ago(60)),
     ];
-    let rm1 = |w: &[&str]| grant("rm1", "kid:rm1", w, 3600);
-    let rm2 = |w: &[&str]| grant("rm2", "kid:rm2", w, 3600);
+    let rm1 = |w: &[&str]| grant("rm1", "person:rm1", w, 3600);
+    let rm2 = |w: &[&str]| grant("rm2", "person:rm2", w, 3600);
     let failing = world("prompt", 0.09, &both_criteria(), EXCEPTIONS);
     type Case<'a> = (
         &'a str,
@@ -387,7 +378,7 @@ fn exception_truth_table() {
             signed.to_vec(),
             vec![
                 rm1(&["hallucination-rate"]),
-                grant("rm1", "kid:rm1", &["hallucination-rate"], 7200),
+                grant("rm1", "person:rm1", &["hallucination-rate"], 7200),
             ],
             Outcome::Deny,
         ),
@@ -414,7 +405,7 @@ fn exception_truth_table() {
             signed.to_vec(),
             vec![
                 rm1(&["hallucination-rate"]),
-                grant("rm2", "kid:rm2", &["hallucination-rate"], -5),
+                grant("rm2", "person:rm2", &["hallucination-rate"], -5),
             ],
             Outcome::Deny,
         ),
@@ -450,12 +441,12 @@ fn exception_truth_table() {
 #[test]
 fn exceptions_need_an_exceptions_section_and_are_not_needed_when_all_is_met() {
     let signed = [
-        approval("ml-lead", "jrivera", &["kid:jr"], ago(60)),
-        approval("product", "schen", &["kid:sc"], ago(60)),
+        approval("ml-lead", "jrivera", "person:jrivera", ago(60)),
+        approval("product", "schen", "person:schen", ago(60)),
     ];
     let grants = [
-        grant("rm1", "kid:rm1", &["hallucination-rate"], 3600),
-        grant("rm2", "kid:rm2", &["hallucination-rate"], 3600),
+        grant("rm1", "person:rm1", &["hallucination-rate"], 3600),
+        grant("rm2", "person:rm2", &["hallucination-rate"], 3600),
     ];
     let no_section = world("prompt", 0.09, &both_criteria(), "");
     let d = decide(&no_section, &signed, &grants);
@@ -481,8 +472,8 @@ fn artifact_integrity_is_built_in_and_never_waivable() {
     let tier = w.policy.tier_for(release.release.change, None);
     let evidence = gather(&w.policy, &release, tier).unwrap();
     let grants = [
-        grant("rm1", "kid:rm1", &[ARTIFACT_INTEGRITY], 3600),
-        grant("rm2", "kid:rm2", &[ARTIFACT_INTEGRITY], 3600),
+        grant("rm1", "person:rm1", &[ARTIFACT_INTEGRITY], 3600),
+        grant("rm2", "person:rm2", &[ARTIFACT_INTEGRITY], 3600),
     ];
     let d = evaluate(&Inputs {
         policy: &w.policy,
@@ -510,8 +501,8 @@ fn artifact_integrity_is_built_in_and_never_waivable() {
 #[test]
 fn exception_tokens_live_no_longer_than_exception_ttl_or_the_exception() {
     let signed = [
-        approval("ml-lead", "jrivera", &["kid:jr"], ago(60)),
-        approval("product", "schen", &["kid:sc"], ago(60)),
+        approval("ml-lead", "jrivera", "person:jrivera", ago(60)),
+        approval("product", "schen", "person:schen", ago(60)),
     ];
     let w = world("prompt", 0.09, &both_criteria(), EXCEPTIONS);
     let ttl = |grants: &[ExceptionGrant]| {
@@ -526,13 +517,13 @@ fn exception_tokens_live_no_longer_than_exception_ttl_or_the_exception() {
         c.exp - c.iat
     };
     let long = [
-        grant("rm1", "kid:rm1", &["hallucination-rate"], 3600),
-        grant("rm2", "kid:rm2", &["hallucination-rate"], 7200),
+        grant("rm1", "person:rm1", &["hallucination-rate"], 3600),
+        grant("rm2", "person:rm2", &["hallucination-rate"], 7200),
     ];
     assert_eq!(ttl(&long), 600, "capped by exception_ttl (10m)");
     let short = [
-        grant("rm1", "kid:rm1", &["hallucination-rate"], 120),
-        grant("rm2", "kid:rm2", &["hallucination-rate"], 7200),
+        grant("rm1", "person:rm1", &["hallucination-rate"], 120),
+        grant("rm2", "person:rm2", &["hallucination-rate"], 7200),
     ];
     assert_eq!(ttl(&short), 120, "capped by the earliest exception expiry");
     // A denial mints nothing; an allow lives for the policy's ttl.
@@ -557,22 +548,22 @@ fn exception_tokens_live_no_longer_than_exception_ttl_or_the_exception() {
 #[test]
 fn the_deployer_never_counts_however_their_identity_is_linked() {
     let w = world("prompt", 0.01, SIGN_OFF, "");
-    let jr = approval("ml-lead", "jrivera", &["kid:jr", "id:jrivera"], ago(60));
-    let sc = approval("product", "schen", &["kid:sc", "id:schen"], ago(60));
-    let deployer = |link: &str| Excluded {
-        link: link.into(),
+    let jr = approval("ml-lead", "jrivera", "person:jrivera", ago(60));
+    let sc = approval("product", "schen", "person:schen", ago(60));
+    let deployer = |person: &str| Excluded {
+        person: person.into(),
         why: "the deployer (GITHUB_ACTOR)".into(),
     };
     assert_eq!(
         sign_off(&decide_excluding(&w, &[jr.clone(), sc.clone()], &[], &[])),
         Status::Met
     );
-    // By approver id, case-insensitively.
+    // The person the policy resolved the deployer's name to.
     let d = decide_excluding(
         &w,
         &[jr.clone(), sc.clone()],
         &[],
-        &[deployer("id:JRivera")],
+        &[deployer("person:jrivera")],
     );
     assert_eq!(sign_off(&d), Status::Unmet);
     assert!(
@@ -580,21 +571,21 @@ fn the_deployer_never_counts_however_their_identity_is_linked() {
         "{}",
         ignored_reasons(&d)
     );
-    // Through a shared key: a GitHub review by the deployer links their login to a key.
+    // Every approval of that person, whatever its source.
     let review = Approval {
         source: Source::GithubReview,
-        ..approval("ml-lead", "jr-gh", &["github:jr-gh", "kid:jr"], ago(60))
+        ..approval("ml-lead", "jr-gh", "person:jrivera", ago(60))
     };
     let d = decide_excluding(
         &w,
         &[jr.clone(), sc.clone(), review],
         &[],
-        &[deployer("github:jr-gh")],
+        &[deployer("person:jrivera")],
     );
     assert_eq!(
         sign_off(&d),
         Status::Unmet,
-        "the signed approval shares kid:jr with the deployer's review"
+        "the signed approval and the review are both the deployer's"
     );
     // Someone else deploying changes nothing.
     assert_eq!(
@@ -602,7 +593,7 @@ fn the_deployer_never_counts_however_their_identity_is_linked() {
             &w,
             &[jr, sc],
             &[],
-            &[deployer("id:octocat")]
+            &[deployer("github:octocat")]
         )),
         Status::Met
     );

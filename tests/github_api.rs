@@ -133,10 +133,7 @@ fn reviews_and_environment_approvals_of_a_merged_pull_request() {
         jrivera.at,
         "2026-11-20T15:01:12Z".parse::<Timestamp>().unwrap()
     );
-    assert_eq!(
-        jrivera.identities,
-        vec!["github:jrivera".to_owned(), "id:jrivera".to_owned()]
-    );
+    assert_eq!(jrivera.person, "github:jrivera");
     assert!(
         jrivera
             .origin

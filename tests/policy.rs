@@ -31,9 +31,18 @@ fn design_example_loads_as_written() {
     assert_eq!(policy.tiers.default, Tier::Standard);
     assert_eq!(policy.tiers.by_change.len(), 3);
     assert_eq!(
-        policy.digest,
+        policy.file_digest,
         Sha256Digest::of(&std::fs::read(FIXTURE).unwrap())
     );
+    // The policy digest also covers the public keys the key files hold.
+    assert_ne!(policy.digest, policy.file_digest);
+    // The older `[roles]` form keeps working; a quorum of 2 over key files the policy does not
+    // tie to people is reported as a warning with a hint to use `[people]`.
+    let kinds: Vec<_> = policy.warnings.iter().map(|w| (w.kind, w.line)).collect();
+    assert_eq!(kinds, [(K::OneHumanQuorum, 70)]);
+    let shown = policy.rendered_warnings().unwrap();
+    assert!(shown.contains("warning[one-human-quorum]"), "{shown}");
+    assert!(shown.contains("`[people]`"), "{shown}");
     assert_eq!(policy.path, Path::new(FIXTURE));
 
     let rm = &policy.roles["release-manager"];
@@ -596,7 +605,7 @@ fn broken_policies_report_the_problem_at_its_place() {
         broken(
             &[ROOT, ROLES, "product = {}\n", CRIT],
             K::RoleWithoutIdentity,
-            "role `product` has no approvers: neither `keys` nor `github` lists anyone",
+            "role `product` has no approvers: neither `people`, `keys` nor `github` lists anyone",
             (6, 1),
         ),
         broken(

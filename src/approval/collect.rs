@@ -5,8 +5,12 @@
 //! [`Ignored`] entry with a specific reason. A record counts only if
 //!
 //! - its JWS passes the strict token rules (see [`crate::token::verify::verify_jws`]),
-//! - the key that signed it is one the policy's `[roles]` lists, found by `kid`,
-//! - that key is mapped to the role the record approves as (for exceptions: to the role of
+//! - the key that signed it is one the policy names (in `[people]` or `[roles]`), found by
+//!   `kid`; the record counts as the **person who owns that key**, never as whoever it says,
+//! - the `approver` it declares is that person's id or one of their GitHub logins (a look-alike
+//!   such as `"jrivera "` or a Cyrillic `"jrіvera"` is not, and the record is ignored with the
+//!   reason),
+//! - that person holds the role the record approves as (for exceptions: the role of
 //!   `[exceptions].approvers`),
 //! - its release digest is this release's, and its environment is the policy's.
 //!
@@ -16,14 +20,13 @@
 //! clock, and such a record is ignored (not shortened).
 //!
 //! Directory rule: in an `--approvals` directory, every regular file whose name ends in `.jwt`
-//! is read as an approval record. Hidden entries (names starting with `.`, such as
+//! or `.jws` is read as an approval record. Hidden entries (names starting with `.`, such as
 //! `.gitkeep`) are skipped; every other entry — files with other names, subdirectories (not
 //! walked), exception records — is reported as ignored. Files are read in name order.
 //!
 //! I/O failures (a missing directory, an unreadable file, a role key that cannot be loaded)
 //! are errors: the gate cannot decide (exit 2).
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -33,10 +36,9 @@ use serde::Serialize;
 use super::exception::{EXCEPTION_TYP, ExceptionRecord};
 use super::record::{APPROVAL_TYP, ApprovalRecord, RecordError, ReleaseRef, timestamp};
 use super::{Approval, ExceptionGrant, Ignored, Source};
-use crate::policy::Policy;
 use crate::policy::duration::DisplayDuration;
-use crate::token::keys::KeyError;
-use crate::token::{Jwks, PublicKey, Rejection, b64, json};
+use crate::policy::{PersonRef, Policy};
+use crate::token::{Rejection, b64, json};
 
 /// Largest record file read; records are a few hundred bytes.
 pub const MAX_RECORD_BYTES: u64 = 64 * 1024;
@@ -57,20 +59,6 @@ pub struct Collected {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CollectError {
-    /// A key file named in the policy's `[roles]` is missing or not an Ed25519 public key.
-    #[error(
-        "cannot load a key of role `{role}` named in the policy {}; fix the path in `[roles]` or the key file",
-        policy.display()
-    )]
-    RoleKey {
-        /// The policy file.
-        policy: PathBuf,
-        /// The role whose key failed.
-        role: String,
-        /// Why (names the key file).
-        #[source]
-        source: Box<KeyError>,
-    },
     /// An `--approvals` directory could not be read.
     #[error(
         "cannot read the approvals directory {}; pass a directory holding approval records (*.jwt)",
@@ -109,80 +97,23 @@ pub enum CollectError {
     },
 }
 
-/// The approver keys the policy lists, with the roles each is mapped to.
-#[derive(Debug, Clone, Default)]
-pub struct RoleKeys {
-    jwks: Jwks,
-    roles: BTreeMap<String, BTreeSet<String>>,
-}
-
-impl RoleKeys {
-    /// Loads every key file of `policy.roles[*].keys` (public JWK or PEM). A key listed under
-    /// several roles holds all of them.
-    pub fn load(policy: &Policy) -> Result<Self, CollectError> {
-        let mut keys = Vec::new();
-        for (role, spec) in &policy.roles {
-            for path in &spec.keys {
-                let key = PublicKey::from_file(path).map_err(|source| CollectError::RoleKey {
-                    policy: policy.path.clone(),
-                    role: role.clone(),
-                    source: Box::new(source),
-                })?;
-                keys.push((role.clone(), key));
-            }
-        }
-        Ok(Self::from_keys(keys))
-    }
-
-    /// A mapping from `(role, key)` pairs.
-    pub fn from_keys(pairs: impl IntoIterator<Item = (String, PublicKey)>) -> Self {
-        let mut out = Self::default();
-        for (role, key) in pairs {
-            out.roles
-                .entry(key.kid().to_owned())
-                .or_default()
-                .insert(role);
-            out.jwks.insert(key);
-        }
-        out
-    }
-
-    /// Every role key, by `kid`.
-    pub fn jwks(&self) -> &Jwks {
-        &self.jwks
-    }
-
-    /// The roles the key `kid` is mapped to (empty for an unknown key).
-    pub fn roles_of(&self, kid: &str) -> impl Iterator<Item = &str> {
-        self.roles
-            .get(kid)
-            .into_iter()
-            .flatten()
-            .map(String::as_str)
-    }
-
-    fn holds(&self, kid: &str, role: &str) -> bool {
-        self.roles.get(kid).is_some_and(|r| r.contains(role))
-    }
-}
-
 /// Sorts records for one release, environment and policy.
 #[derive(Debug, Clone)]
 pub struct Collector<'p> {
     policy: &'p Policy,
     release: ReleaseRef,
-    keys: RoleKeys,
 }
 
 /// Collects the records in `approval_dirs` and `exception_files` for `release` under `policy`
-/// (whose `environment` the records must name), loading the role keys from the policy.
+/// (whose `environment` the records must name), with the keys the policy has loaded
+/// ([`Policy::load`](crate::policy::Policy::load)).
 pub fn collect(
     policy: &Policy,
     release: &ReleaseRef,
     approval_dirs: &[PathBuf],
     exception_files: &[PathBuf],
 ) -> Result<Collected, CollectError> {
-    let collector = Collector::new(policy, release.clone())?;
+    let collector = Collector::new(policy, release.clone());
     let mut out = Collected::default();
     for dir in approval_dirs {
         collector.read_approvals_dir(dir, &mut out)?;
@@ -200,18 +131,12 @@ enum Kind {
 }
 
 impl<'p> Collector<'p> {
-    /// A collector with the role keys loaded from `policy`.
-    pub fn new(policy: &'p Policy, release: ReleaseRef) -> Result<Self, CollectError> {
-        Ok(Self::with_keys(policy, release, RoleKeys::load(policy)?))
-    }
-
-    /// A collector with role keys given directly (the policy's `[roles]` key files are not read).
-    pub fn with_keys(policy: &'p Policy, release: ReleaseRef, keys: RoleKeys) -> Self {
-        Self {
-            policy,
-            release,
-            keys,
-        }
+    /// A collector for `release` under `policy`, whose keys must be loaded
+    /// ([`Policy::load`](crate::policy::Policy::load) or
+    /// [`Policy::load_keys`](crate::policy::Policy::load_keys)); with no keys, every signed
+    /// record is ignored as signed by an unknown key.
+    pub fn new(policy: &'p Policy, release: ReleaseRef) -> Self {
+        Self { policy, release }
     }
 
     /// Reads one `--approvals` directory into `out` (see the module docs for the rule).
@@ -265,9 +190,9 @@ impl<'p> Collector<'p> {
                 out.ignored.push(ignore("not a regular file"));
                 continue;
             }
-            if !name.ends_with(".jwt") {
+            if !name.ends_with(".jwt") && !name.ends_with(".jws") {
                 out.ignored.push(ignore(
-                    "not a record file: only files whose names end in .jwt are read",
+                    "not a record file: only files whose names end in .jwt or .jws are read",
                 ));
                 continue;
             }
@@ -314,7 +239,7 @@ impl<'p> Collector<'p> {
 
     /// Checks one approval record's text; `origin` names it in the result.
     pub fn approval(&self, text: &str, origin: &str) -> Result<Approval, Ignored> {
-        let verified = ApprovalRecord::verify(text, self.keys.jwks())
+        let verified = ApprovalRecord::verify(text, self.policy.approver_keys())
             .map_err(|e| self.ignored_error(text, origin, &e, Kind::Approval))?;
         let (kid, record) = (verified.kid, verified.record);
         let ignore = |reason: String| Ignored {
@@ -322,12 +247,13 @@ impl<'p> Collector<'p> {
             approver: Some(record.approver.clone()),
             reason,
         };
-        if !self.keys.holds(&kid, &record.role) {
+        let person = self.signer(&kid, &record.approver).map_err(ignore)?;
+        if !self.policy.holds(&person, &record.role) {
             let defined = self.policy.roles.contains_key(&record.role);
             let mut reason = format!(
-                "role not held: approves as `{}`, but the signing key {kid} is mapped to {}",
+                "role not held: approves as `{}`, but `{person}` (the owner of the signing key {kid}) holds {}",
                 record.role,
-                self.describe_roles(&kid)
+                self.describe_roles(&person)
             );
             if !defined {
                 reason.push_str(&format!("; the policy defines no role `{}`", record.role));
@@ -338,7 +264,7 @@ impl<'p> Collector<'p> {
             .map_err(ignore)?;
         Ok(Approval {
             role: record.role,
-            identities: identities(&kid, &record.approver),
+            person: person.key,
             approver: record.approver,
             at: timestamp(record.iat),
             expires: record.exp.map(timestamp),
@@ -359,7 +285,7 @@ impl<'p> Collector<'p> {
                 ),
             });
         };
-        let verified = ExceptionRecord::verify(text, self.keys.jwks())
+        let verified = ExceptionRecord::verify(text, self.policy.approver_keys())
             .map_err(|e| self.ignored_error(text, origin, &e, Kind::Exception))?;
         let (kid, record) = (verified.kid, verified.record);
         let ignore = |reason: String| Ignored {
@@ -367,11 +293,12 @@ impl<'p> Collector<'p> {
             approver: Some(record.approver.clone()),
             reason,
         };
+        let person = self.signer(&kid, &record.approver).map_err(ignore)?;
         let role = &rules.approvers.role;
-        if !self.keys.holds(&kid, role) {
+        if !self.policy.holds(&person, role) {
             return Err(ignore(format!(
-                "role not held: exceptions must be signed by role `{role}`, but the signing key {kid} is mapped to {}",
-                self.describe_roles(&kid)
+                "role not held: exceptions must be signed by role `{role}`, but `{person}` (the owner of the signing key {kid}) holds {}",
+                self.describe_roles(&person)
             )));
         }
         self.check_binding(&record.release, &record.environment, "excepted")
@@ -389,7 +316,7 @@ impl<'p> Collector<'p> {
         }
         Ok(ExceptionGrant {
             role: role.clone(),
-            identities: identities(&kid, &record.approver),
+            person: person.key,
             approver: record.approver,
             waived: record.waive,
             reason: record.reason,
@@ -445,8 +372,37 @@ impl<'p> Collector<'p> {
         Ok(())
     }
 
-    fn describe_roles(&self, kid: &str) -> String {
-        let roles: Vec<String> = self.keys.roles_of(kid).map(|r| format!("`{r}`")).collect();
+    /// The person who owns the signing key `kid`, provided the record declares that person.
+    fn signer(&self, kid: &str, declared: &str) -> Result<PersonRef, String> {
+        let Some(person) = self.policy.person_of_kid(kid) else {
+            return Err(format!(
+                "unknown key: signed by key {kid}, which the policy names for nobody"
+            ));
+        };
+        if person.is_named(declared) {
+            return Ok(person.clone());
+        }
+        let mut reason = format!(
+            "declares approver {}, but the signing key {kid} belongs to `{person}` in {}; a record counts as the person who owns its key, and must name them",
+            quoted(declared),
+            self.policy.path.display()
+        );
+        if person.looks_like(declared) {
+            reason.push_str(&format!(
+                " ({} only looks like `{person}`)",
+                quoted(declared)
+            ));
+        }
+        Err(reason)
+    }
+
+    fn describe_roles(&self, person: &PersonRef) -> String {
+        let roles: Vec<String> = self
+            .policy
+            .roles_of(person)
+            .into_iter()
+            .map(|r| format!("`{r}`"))
+            .collect();
         match roles.len() {
             0 => "no role".to_owned(),
             1 => format!("role {}", roles.join("")),
@@ -488,8 +444,23 @@ impl<'p> Collector<'p> {
     }
 }
 
-fn identities(kid: &str, approver: &str) -> Vec<String> {
-    vec![format!("kid:{kid}"), format!("id:{approver}")]
+/// A declared name for a reason: in backquotes when plain, otherwise quoted with escapes so that
+/// whitespace and invisible or look-alike characters show.
+fn quoted(name: &str) -> String {
+    if !name.is_empty() && name.len() <= 100 && name.chars().all(|c| c.is_ascii_graphic()) {
+        return format!("`{name}`");
+    }
+    let mut out = String::from("\"");
+    for c in name.chars().take(100) {
+        match c {
+            ' ' => out.push(' '),
+            '"' | '\\' => out.extend(c.escape_default()),
+            c if c.is_ascii_graphic() => out.push(c),
+            c => out.extend(c.escape_unicode()),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Reads a record file: `Ok(Err(reason))` when its content cannot be a record.
@@ -569,7 +540,23 @@ non_waivable = ["sign-off"]
 "#,
             );
         }
-        Policy::from_str_at(&text, "/policies/production.toml").unwrap()
+        let mut policy = Policy::from_str_at(&text, "/policies/production.toml").unwrap();
+        let p = people();
+        let keys = [
+            ("jrivera", &p.jrivera),
+            ("schen", &p.schen),
+            ("rm1", &p.rm1),
+        ]
+        .into_iter()
+        .map(|(name, key)| {
+            (
+                std::path::PathBuf::from(format!("/policies/{name}.jwk.json")),
+                key.public_key().clone(),
+            )
+        })
+        .collect();
+        policy.bind_keys(&keys).unwrap();
+        policy
     }
 
     struct People {
@@ -587,14 +574,6 @@ non_waivable = ["sign-off"]
             rm1: k(3),
             stranger: k(4),
         }
-    }
-
-    fn role_keys(p: &People) -> RoleKeys {
-        RoleKeys::from_keys([
-            ("ml-lead".to_owned(), p.jrivera.public_key().clone()),
-            ("product".to_owned(), p.schen.public_key().clone()),
-            ("release-manager".to_owned(), p.rm1.public_key().clone()),
-        ])
     }
 
     fn release_ref(version: &str) -> ReleaseRef {
@@ -634,8 +613,8 @@ non_waivable = ["sign-off"]
     }
 
     fn check_approval(policy: &Policy, record: &str) -> Result<Approval, Ignored> {
-        let p = people();
-        Collector::with_keys(policy, release_ref("1.4.0"), role_keys(&p)).approval(record, "rec")
+        let _p = people();
+        Collector::new(policy, release_ref("1.4.0")).approval(record, "rec")
     }
 
     fn reason(r: Result<Approval, Ignored>) -> String {
@@ -653,10 +632,7 @@ non_waivable = ["sign-off"]
         let a = check_approval(&policy, &jws).unwrap();
         assert_eq!(a.role, "ml-lead");
         assert_eq!(a.approver, "jrivera");
-        assert_eq!(
-            a.identities,
-            vec![format!("kid:{}", p.jrivera.kid()), "id:jrivera".to_owned()]
-        );
+        assert_eq!(a.person, format!("key:{}", p.jrivera.kid()));
         assert_eq!(a.at.as_second(), IAT);
         assert_eq!(a.expires.map(|t| t.as_second()), Some(IAT + 86_400));
         assert_eq!(a.source, Source::Signed);
@@ -757,7 +733,7 @@ non_waivable = ["sign-off"]
         assert_eq!(
             ignored.reason,
             format!(
-                "role not held: approves as `ml-lead`, but the signing key {} is mapped to role `product`",
+                "role not held: approves as `ml-lead`, but `schen` (the owner of the signing key {}) holds role `product`",
                 p.schen.kid()
             )
         );
@@ -768,6 +744,123 @@ non_waivable = ["sign-off"]
         assert!(
             got.ends_with("; the policy defines no role `compliance`"),
             "{got}"
+        );
+    }
+
+    #[test]
+    fn a_record_counts_as_the_owner_of_its_key_and_must_name_them() {
+        let p = people();
+        let policy = policy(true);
+        // The key owner is decided by the policy; a look-alike declared id is not counted.
+        for declared in ["jrivera ", "jr\u{0456}vera", "j.rivera", "JRivera"] {
+            let got = reason(check_approval(
+                &policy,
+                &approval("ml-lead", declared).sign(&p.jrivera).unwrap(),
+            ));
+            assert!(
+                got.contains(&format!(
+                    "the signing key {} belongs to `jrivera`",
+                    p.jrivera.kid()
+                )),
+                "{declared:?}: {got}"
+            );
+            assert!(
+                got.contains("only looks like `jrivera`"),
+                "{declared:?}: {got}"
+            );
+        }
+        // Declaring someone else entirely is refused too, without the look-alike note.
+        let got = reason(check_approval(
+            &policy,
+            &approval("product", "schen").sign(&p.jrivera).unwrap(),
+        ));
+        assert!(
+            got.starts_with("declares approver `schen`, but the signing key"),
+            "{got}"
+        );
+        assert!(!got.contains("looks like"), "{got}");
+        // Exceptions follow the same rule.
+        let ignored = Collector::new(&policy, release_ref("1.4.0"))
+            .exception(&exception("rm2").sign(&p.rm1).unwrap(), "exc")
+            .unwrap_err();
+        assert!(
+            ignored.reason.contains("belongs to `rm1`"),
+            "{}",
+            ignored.reason
+        );
+    }
+
+    #[test]
+    fn two_keys_of_one_person_are_one_person() {
+        let p = people();
+        let mut policy = Policy::from_str_at(
+            r#"
+id = "p"
+environment = "production"
+issuer = "i"
+[people]
+jrivera = { keys = ["jrivera.jwk.json", "jrivera-yubikey.jwk.json"], github = ["jrivera"] }
+schen = { keys = ["schen.jwk.json"] }
+[roles]
+ml-lead = { people = ["jrivera", "schen"] }
+[[criteria]]
+id = "sign-off"
+gate = "stakeholder"
+approvals = [{ role = "ml-lead", count = 2 }]
+"#,
+            "/policies/p.toml",
+        )
+        .unwrap();
+        let keys = [
+            ("jrivera", &p.jrivera),
+            ("jrivera-yubikey", &p.stranger),
+            ("schen", &p.schen),
+        ]
+        .into_iter()
+        .map(|(n, k)| {
+            (
+                std::path::PathBuf::from(format!("/policies/{n}.jwk.json")),
+                k.public_key().clone(),
+            )
+        })
+        .collect();
+        policy.bind_keys(&keys).unwrap();
+        let collector = Collector::new(&policy, release_ref("1.4.0"));
+        let laptop = collector
+            .approval(
+                &approval("ml-lead", "jrivera").sign(&p.jrivera).unwrap(),
+                "a",
+            )
+            .unwrap();
+        let yubikey = collector
+            .approval(
+                &approval("ml-lead", "jrivera").sign(&p.stranger).unwrap(),
+                "b",
+            )
+            .unwrap();
+        assert_eq!(laptop.person, "person:jrivera");
+        assert_eq!(yubikey.person, "person:jrivera");
+        // A GitHub login of the same person is the same person.
+        assert_eq!(policy.person_of_login("JRivera").key, "person:jrivera");
+        // The same key file content under two people is refused when the keys are bound.
+        let mut twice = policy.clone();
+        let same = [
+            ("jrivera", &p.jrivera),
+            ("jrivera-yubikey", &p.stranger),
+            ("schen", &p.jrivera),
+        ]
+        .into_iter()
+        .map(|(n, k)| {
+            (
+                std::path::PathBuf::from(format!("/policies/{n}.jwk.json")),
+                k.public_key().clone(),
+            )
+        })
+        .collect();
+        let err = twice.bind_keys(&same).unwrap_err();
+        assert!(
+            err.to_string().contains("is already a key of `jrivera`"),
+            "{err}"
         );
     }
 
@@ -821,8 +914,8 @@ non_waivable = ["sign-off"]
     }
 
     fn check_exception(policy: &Policy, record: &str) -> Result<ExceptionGrant, Ignored> {
-        let p = people();
-        Collector::with_keys(policy, release_ref("1.4.0"), role_keys(&p)).exception(record, "exc")
+        let _p = people();
+        Collector::new(policy, release_ref("1.4.0")).exception(record, "exc")
     }
 
     #[test]
@@ -833,7 +926,7 @@ non_waivable = ["sign-off"]
         assert_eq!(grant.role, "release-manager");
         assert_eq!(grant.waived, vec!["deploy-window".to_owned()]);
         assert_eq!(grant.expires.as_second(), IAT + 4 * 3600);
-        assert_eq!(grant.identities[1], "id:rm1");
+        assert_eq!(grant.person, format!("key:{}", p.rm1.kid()));
 
         let mut long = exception("rm1");
         long.exp = IAT + 8 * 3600;
@@ -905,7 +998,7 @@ non_waivable = ["sign-off"]
         )
         .unwrap();
 
-        let collector = Collector::with_keys(&policy, release_ref("1.4.0"), role_keys(&p));
+        let collector = Collector::new(&policy, release_ref("1.4.0"));
         let mut out = Collected::default();
         collector.read_approvals_dir(dir.path(), &mut out).unwrap();
         let approvers: Vec<&str> = out.approvals.iter().map(|a| a.approver.as_str()).collect();
@@ -969,7 +1062,7 @@ non_waivable = ["sign-off"]
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("a\nb.jwt"), "x").unwrap();
         let mut out = Collected::default();
-        Collector::with_keys(&policy, release_ref("1.4.0"), role_keys(&p))
+        Collector::new(&policy, release_ref("1.4.0"))
             .read_approvals_dir(dir.path(), &mut out)
             .unwrap();
         assert!(
@@ -982,10 +1075,10 @@ non_waivable = ["sign-off"]
 
     #[test]
     fn io_problems_are_errors() {
-        let p = people();
+        let _p = people();
         let policy = policy(true);
         let dir = tempfile::tempdir().unwrap();
-        let collector = Collector::with_keys(&policy, release_ref("1.4.0"), role_keys(&p));
+        let collector = Collector::new(&policy, release_ref("1.4.0"));
         let mut out = Collected::default();
         assert!(matches!(
             collector.read_approvals_dir(&dir.path().join("missing"), &mut out),
@@ -1033,30 +1126,23 @@ gate = "stakeholder"
 approvals = [{ role = "ml-lead", count = 1 }]
 "#;
         let policy_path = dir.path().join("policy.toml");
-        let policy = Policy::from_str_at(text, &policy_path).unwrap();
-        let err = RoleKeys::load(&policy).unwrap_err();
-        let CollectError::RoleKey {
-            role, policy: path, ..
-        } = &err
-        else {
-            panic!("{err:?}")
-        };
-        assert_eq!(role, "release-manager");
-        assert_eq!(path, &policy_path);
-        let chain = format!("{:#}", anyhow::Error::from(err));
-        assert!(chain.contains("role `release-manager`"), "{chain}");
-        assert!(chain.contains("rm2.jwk.json"), "{chain}");
+        fs::write(&policy_path, text).unwrap();
+        let err = Policy::load(&policy_path).unwrap_err();
+        let d = err.diagnostics();
+        assert_eq!(d.len(), 1, "{err}");
+        assert_eq!(d[0].kind, crate::policy::DiagnosticKind::BadKey);
+        assert_eq!((d[0].line, d[0].col), (8, 45), "{err}");
+        let shown = err.to_string();
+        assert!(shown.contains("rm2.jwk.json"), "{shown}");
 
         fs::write(dir.path().join("rm2.jwk.json"), "{\"kty\":\"RSA\"}").unwrap();
-        assert!(matches!(
-            RoleKeys::load(&policy),
-            Err(CollectError::RoleKey { .. })
-        ));
+        assert!(Policy::load(&policy_path).is_err());
         fs::write(dir.path().join("rm2.jwk.json"), jwk(&p.stranger)).unwrap();
-        let keys = RoleKeys::load(&policy).unwrap();
-        let roles: Vec<&str> = keys.roles_of(p.jrivera.kid()).collect();
-        assert_eq!(roles, ["ml-lead", "product"]);
-        assert_eq!(keys.jwks().len(), 4);
+        let policy = Policy::load(&policy_path).unwrap();
+        let jrivera = policy.person_of_kid(p.jrivera.kid()).unwrap();
+        assert_eq!(jrivera.id, "jrivera");
+        assert_eq!(policy.roles_of(jrivera), ["ml-lead", "product"]);
+        assert_eq!(policy.approver_keys().len(), 4);
     }
 
     #[test]
@@ -1071,7 +1157,7 @@ approvals = [{ role = "ml-lead", count = 1 }]
         .unwrap();
         let exc = dir.path().join("rm1.exception.jwt");
         fs::write(&exc, exception("rm1").sign(&p.rm1).unwrap()).unwrap();
-        let collector = Collector::with_keys(&policy, release_ref("1.4.0"), role_keys(&p));
+        let collector = Collector::new(&policy, release_ref("1.4.0"));
         let mut out = Collected::default();
         collector.read_approvals_dir(dir.path(), &mut out).unwrap();
         collector.read_exception_file(&exc, &mut out).unwrap();

@@ -5,9 +5,10 @@
 //! Evaluation then applies everything that depends on the clock (expiry, `max_age`) and the
 //! quorum rules, as a pure function.
 //!
-//! Identity: each approval carries identity *links* (`kid:<thumbprint>`, `id:<approver>`,
-//! `github:<login>`). Two approvals that share any link belong to one person, transitively,
-//! so one key signing under two names, or one person with two keys, counts once.
+//! Identity is decided by the policy, never by a record: each approval carries the
+//! [`person`](Approval::person) the policy resolves its key or GitHub login to
+//! ([`PersonRef::key`](crate::policy::PersonRef::key)). Two approvals of one person count once,
+//! whatever names, keys or logins they came through.
 //!
 //! - Approvers sign with [`ApprovalRecord::sign`], release managers with [`ExceptionRecord::sign`]
 //!   (`gatepass approve` / `gatepass exception`).
@@ -18,7 +19,7 @@ pub mod collect;
 pub mod exception;
 pub mod record;
 
-pub use collect::{CollectError, Collected, Collector, RoleKeys, collect};
+pub use collect::{CollectError, Collected, Collector, collect};
 pub use exception::{EXCEPTION_TYP, ExceptionRecord};
 pub use record::{APPROVAL_TYP, ApprovalRecord, RecordError, ReleaseRef, Verified};
 
@@ -64,8 +65,9 @@ pub struct Approval {
     pub role: String,
     /// Who approved, for display (approver id or GitHub login).
     pub approver: String,
-    /// Identity links; approvals sharing any link are one person.
-    pub identities: Vec<String>,
+    /// The person the policy resolves the signing key or login to
+    /// ([`PersonRef::key`](crate::policy::PersonRef::key)); approvals of one person count once.
+    pub person: String,
     /// When the approval was given.
     pub at: Timestamp,
     /// When it stops counting, if it expires.
@@ -83,8 +85,8 @@ pub struct ExceptionGrant {
     pub role: String,
     /// Who signed, for display.
     pub approver: String,
-    /// Identity links, as for [`Approval`].
-    pub identities: Vec<String>,
+    /// The person the policy resolves the signing key to, as for [`Approval`].
+    pub person: String,
     /// Criterion ids waived.
     pub waived: Vec<String>,
     /// Why.

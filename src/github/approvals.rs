@@ -1,7 +1,8 @@
 //! Approvals from GitHub: pull-request reviews and environment approvals of the running workflow.
 //!
 //! [`collect`] turns what GitHub reports into [`Approval`]s (source `github-review` or
-//! `github-environment`, identity links `github:<login>` and `id:<login>`) and, for everything
+//! `github-environment`, counted as the person the policy resolves the login to: the one
+//! `[people]` lists it for, or a person of its own) and, for everything
 //! that does not count, [`Ignored`] entries with the reason. Evaluation then applies quorum,
 //! `max_age` and the one-person-counts-once rule exactly as for signed records.
 //!
@@ -16,8 +17,12 @@
 //!   digests make that commit bind the artifact bytes),
 //! - the reviewer is neither the pull request's author nor the deployer
 //!   (`GITHUB_ACTOR`, `GITHUB_TRIGGERING_ACTOR`),
-//! - the reviewer holds a role: the policy's `[roles].<role>.github` lists the login, or a team
-//!   (`@org/slug`) of which they are an *active* member.
+//! - the reviewer holds a role: the login's person is named by the role (`people`), or the
+//!   role's `github` lists the login or a team (`@org/slug`) of which they are an *active* member.
+//!
+//! The pull requests' authors are also returned ([`GithubApprovals::authors`]), so that the gate
+//! excludes their *person* from every source: an author who also holds an approver key does not
+//! count through a signed record either.
 //!
 //! The approval's time is the review's `submitted_at`.
 //!
@@ -56,6 +61,9 @@ pub struct GithubApprovals {
     pub ignored: Vec<Ignored>,
     /// What was read, for the log ("PR #12: 4 reviews").
     pub notes: Vec<String>,
+    /// The logins of the authors of the pull requests read: the change's authors, who never
+    /// count toward its approval.
+    pub authors: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,6 +154,7 @@ pub fn collect(
                 .to_owned(),
         ),
     }
+    out.authors = authors;
     Ok(out)
 }
 
@@ -415,10 +424,7 @@ fn by_role(
         .map(|role| Approval {
             role,
             approver: login.to_owned(),
-            identities: vec![
-                format!("github:{}", login.to_ascii_lowercase()),
-                format!("id:{login}"),
-            ],
+            person: policy.person_of_login(login).key,
             at,
             expires: None,
             source,
@@ -454,8 +460,8 @@ fn short(sha: &str) -> String {
 /// Maps GitHub logins to the roles the policy gives them, directly or through teams.
 #[derive(Debug)]
 struct RoleResolver<'p> {
-    /// Lowercase login to roles.
-    by_login: BTreeMap<String, BTreeSet<&'p str>>,
+    /// The policy: who a login is, and the roles people hold.
+    policy: &'p Policy,
     /// (org, slug) to roles.
     by_team: BTreeMap<(String, String), BTreeSet<&'p str>>,
     /// Teams confirmed readable.
@@ -466,28 +472,19 @@ struct RoleResolver<'p> {
 
 impl<'p> RoleResolver<'p> {
     fn new(policy: &'p Policy) -> Self {
-        let mut by_login: BTreeMap<String, BTreeSet<&'p str>> = BTreeMap::new();
         let mut by_team: BTreeMap<(String, String), BTreeSet<&'p str>> = BTreeMap::new();
         for (role, spec) in &policy.roles {
             for id in &spec.github {
-                match id.strip_prefix('@').and_then(|t| t.split_once('/')) {
-                    Some((org, slug)) => {
-                        by_team
-                            .entry((org.to_owned(), slug.to_owned()))
-                            .or_default()
-                            .insert(role.as_str());
-                    }
-                    None => {
-                        by_login
-                            .entry(id.to_ascii_lowercase())
-                            .or_default()
-                            .insert(role.as_str());
-                    }
+                if let Some((org, slug)) = id.strip_prefix('@').and_then(|t| t.split_once('/')) {
+                    by_team
+                        .entry((org.to_owned(), slug.to_owned()))
+                        .or_default()
+                        .insert(role.as_str());
                 }
             }
         }
         Self {
-            by_login,
+            policy,
             by_team,
             readable: BTreeSet::new(),
             members: HashMap::new(),
@@ -496,8 +493,8 @@ impl<'p> RoleResolver<'p> {
 
     /// Every role `login` holds, reading team memberships as needed.
     fn roles_of(&mut self, client: &Client, login: &str) -> Result<Vec<String>, GithubError> {
-        let lower = login.to_ascii_lowercase();
-        let mut held: BTreeSet<&'p str> = self.by_login.get(&lower).cloned().unwrap_or_default();
+        let person = self.policy.person_of_login(login);
+        let mut held: BTreeSet<&'p str> = self.policy.roles_of(&person).into_iter().collect();
         // Apps (`name[bot]`) are never team members; they hold a role only by their login.
         if login.ends_with("[bot]") {
             return Ok(held.into_iter().map(str::to_owned).collect());

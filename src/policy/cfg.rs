@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use toml::Spanned;
@@ -15,15 +15,26 @@ use super::model::{
     ApprovalRequirement, ApproverQuorum, Criterion, CriterionKind, EvidenceRef, ExceptionPolicy,
     Location, MAX_TOKEN_TTL, Role, TierRules, TokenSettings,
 };
+use super::people::{KeyRef, Person, skeleton};
 use super::window::{DenyRange, Window, WindowError, parse_holiday, parse_time_zone};
 use crate::model::{ChangeType, Gate, Severity, Tier};
 
 type Span = Range<usize>;
 type Value<'i> = Spanned<DeValue<'i>>;
 
-/// Every role name written in `[roles]`, with the most distinct approvers it can supply: keys plus GitHub logins, or
-/// `None` when that is unknown (a GitHub team, or a role with problems of its own).
-type RoleIndex = BTreeMap<String, Option<usize>>;
+/// Every role name written in `[roles]`, with what quorum checks need to know of it.
+type RoleIndex = BTreeMap<String, RoleInfo>;
+
+/// What a quorum over a role can rely on.
+#[derive(Debug, Clone, Copy, Default)]
+struct RoleInfo {
+    /// The most distinct people the role can supply (people, plus key files and logins listed directly), or `None`
+    /// when that is unknown (a GitHub team, or a role with problems of its own).
+    capacity: Option<usize>,
+    /// How many of its members are key files or logins listed directly under the role: each is a person of its own,
+    /// so one human holding two of them would count twice.
+    untied: usize,
+}
 
 /// Everything a [`Policy`](super::Policy) holds that comes from the text.
 pub(crate) struct Parts {
@@ -32,10 +43,13 @@ pub(crate) struct Parts {
     pub(crate) issuer: String,
     pub(crate) token: TokenSettings,
     pub(crate) tiers: TierRules,
+    pub(crate) people: BTreeMap<String, Person>,
     pub(crate) roles: BTreeMap<String, Role>,
     pub(crate) criteria: Vec<Criterion>,
     pub(crate) exceptions: Option<ExceptionPolicy>,
     pub(crate) evidence_refs: Vec<EvidenceRef>,
+    pub(crate) key_refs: Vec<KeyRef>,
+    pub(crate) warnings: Vec<Problem>,
 }
 
 const ROOT_KEYS: &[&str] = &[
@@ -44,13 +58,15 @@ const ROOT_KEYS: &[&str] = &[
     "issuer",
     "token",
     "tiers",
+    "people",
     "roles",
     "criteria",
     "exceptions",
 ];
 const TOKEN_KEYS: &[&str] = &["ttl", "exception_ttl"];
 const TIERS_KEYS: &[&str] = &["default", "by_change"];
-const ROLE_KEYS: &[&str] = &["keys", "github"];
+const ROLE_KEYS: &[&str] = &["people", "keys", "github"];
+const PERSON_KEYS: &[&str] = &["keys", "github"];
 const CHECK_KEYS: &[&str] = &[
     "metric",
     "sarif",
@@ -121,9 +137,19 @@ pub(crate) fn walk(text: &str, path: &Path) -> Result<Parts, Vec<Problem>> {
     }
     let mut c = Checker {
         problems: Vec::new(),
+        warnings: Vec::new(),
+        key_refs: Vec::new(),
         lines: LineIndex::new(text),
     };
     let parts = c.root(root.get_ref(), path);
+    let mut warnings = std::mem::take(&mut c.warnings);
+    warnings.sort_by_key(|p| (p.span.start, p.span.end));
+    let key_refs = std::mem::take(&mut c.key_refs);
+    let parts = parts.map(|p| Parts {
+        warnings,
+        key_refs,
+        ..p
+    });
     let mut problems = c.problems;
     problems.sort_by_key(|p| (p.span.start, p.span.end));
     match parts {
@@ -150,6 +176,8 @@ fn syntax_problem(error: &toml::de::Error) -> Problem {
 
 struct Checker<'t> {
     problems: Vec<Problem>,
+    warnings: Vec<Problem>,
+    key_refs: Vec<KeyRef>,
     lines: LineIndex<'t>,
 }
 
@@ -521,16 +549,22 @@ impl Checker<'_> {
             Some(v) => self.tier_rules(v),
         };
         let base = path.parent().unwrap_or(Path::new(""));
+        let people = match root.get("people") {
+            None => Some(BTreeMap::new()),
+            Some(v) => self.people(v, base),
+        };
+        let person_names: BTreeSet<String> =
+            people.iter().flatten().map(|(k, _)| k.clone()).collect();
         let (roles, role_names) = match root.get("roles") {
             None => (Some(BTreeMap::new()), RoleIndex::new()),
-            Some(v) => self.roles(v, base),
+            Some(v) => self.roles(v, base, &person_names),
         };
         let mut refs = Vec::new();
         let (criteria, ids) = match root.get("criteria") {
             None => {
                 self.report(
                     K::NoCriteria,
-                    top,
+                    top.clone(),
                     "the policy has no criteria",
                     "no `[[criteria]]` in this file",
                     "add at least one `[[criteria]]`: a policy without criteria would allow every release",
@@ -543,16 +577,22 @@ impl Checker<'_> {
             None => Some(None),
             Some(v) => self.exceptions(v, &role_names, &ids).map(Some),
         };
+        if let Some(criteria) = &criteria {
+            self.checks_before_deploy(criteria, root.get("criteria").map_or(top, |v| v.span()));
+        }
         Some(Parts {
             id: id?,
             environment: environment?,
             issuer: issuer?,
             token: token?,
             tiers: tiers?,
+            people: people?,
             roles: roles?,
             criteria: criteria?,
             exceptions: exceptions?,
             evidence_refs: refs,
+            key_refs: Vec::new(),
+            warnings: Vec::new(),
         })
     }
 
@@ -679,12 +719,108 @@ impl Checker<'_> {
         })
     }
 
+    /// The people (`[people]`): every human who may approve, with each key file and login they use. A key file or
+    /// login listed for two people, and two ids that only differ in case, separators or look-alike letters, are
+    /// configuration errors: one human is one person.
+    fn people(&mut self, value: &Value<'_>, base: &Path) -> Option<BTreeMap<String, Person>> {
+        let table = self.table(value, "`people`", "[people]")?;
+        let mut people = BTreeMap::new();
+        let mut ok = true;
+        let mut skeletons: BTreeMap<String, String> = BTreeMap::new();
+        let mut logins: BTreeMap<String, String> = BTreeMap::new();
+        let mut paths: BTreeMap<PathBuf, String> = BTreeMap::new();
+        for (key, person_value) in table.iter() {
+            let id: &str = key.get_ref();
+            let place = format!("person `{}`", show(id));
+            if !is_name(id) {
+                self.report(
+                    K::BadValue,
+                    key.span(),
+                    format!("invalid person id `{}` in `[people]`", show(id)),
+                    "not a valid id",
+                    NAME_HELP,
+                );
+                ok = false;
+            } else if let Some(other) = skeletons.insert(skeleton(id), id.to_owned()) {
+                self.report(
+                    K::DuplicatePerson,
+                    key.span(),
+                    format!("person `{id}` looks like person `{other}`"),
+                    "a look-alike of another person's id",
+                    "ids that differ only in case, `.`, `-`, `_` or look-alike letters would let one human appear as two; give each person one entry with all their keys and logins",
+                );
+                ok = false;
+            }
+            let example = "jrivera = { keys = [\"../keys/approvers/jrivera.jwk.json\"], github = [\"jrivera\"] }";
+            let Some(t) = self.table(person_value, &place, example) else {
+                ok = false;
+                continue;
+            };
+            self.unknown_keys(t, PERSON_KEYS, &place);
+            let keys = self.key_files(t, &place, base, Some(id));
+            let github = self.github_ids(t, &place, false);
+            let (Some(keys), Some(github)) = (keys, github) else {
+                ok = false;
+                continue;
+            };
+            for (path, span) in &keys {
+                if let Some(other) = paths.insert(path.clone(), id.to_owned()) {
+                    self.report(
+                        K::DuplicatePerson,
+                        span.clone(),
+                        format!(
+                            "the key file {} is listed for `{other}` and for `{id}`",
+                            path.display()
+                        ),
+                        "listed for two people",
+                        "a key belongs to one person: remove it from one of them",
+                    );
+                    ok = false;
+                }
+            }
+            for (login, span) in &github {
+                if let Some(other) = logins.insert(login.to_ascii_lowercase(), id.to_owned()) {
+                    self.report(
+                        K::DuplicatePerson,
+                        span.clone(),
+                        format!(
+                            "the GitHub login `{login}` is listed for `{other}` and for `{id}`"
+                        ),
+                        "listed for two people",
+                        "a login belongs to one person: remove it from one of them",
+                    );
+                    ok = false;
+                }
+            }
+            if keys.is_empty() && github.is_empty() {
+                self.report(
+                    K::RoleWithoutIdentity,
+                    key.span(),
+                    format!("{place} has neither `keys` nor `github`"),
+                    "this person can never approve",
+                    "list the person's public key files in `keys`, their GitHub logins in `github`, or both",
+                );
+                ok = false;
+                continue;
+            }
+            people.insert(
+                id.to_owned(),
+                Person {
+                    keys: keys.into_iter().map(|(p, _)| p).collect(),
+                    github: github.into_iter().map(|(g, _)| g).collect(),
+                },
+            );
+        }
+        ok.then_some(people)
+    }
+
     /// The roles, and every role name written (valid or not), so that later references to a broken role are not
-    /// reported a second time as unknown.
+    /// reported twice.
     fn roles(
         &mut self,
         value: &Value<'_>,
         base: &Path,
+        people: &BTreeSet<String>,
     ) -> (Option<BTreeMap<String, Role>>, RoleIndex) {
         let mut names = RoleIndex::new();
         let Some(table) = self.table(value, "`roles`", "[roles]") else {
@@ -694,7 +830,7 @@ impl Checker<'_> {
         let mut ok = true;
         for (key, role_value) in table.iter() {
             let name: &str = key.get_ref();
-            names.insert(name.to_owned(), None);
+            names.insert(name.to_owned(), RoleInfo::default());
             let place = format!("role `{}`", show(name));
             if !is_name(name) {
                 self.report(
@@ -706,14 +842,16 @@ impl Checker<'_> {
                 );
                 ok = false;
             }
-            match self.role(role_value, &place, key.span(), base) {
+            match self.role(role_value, &place, key.span(), base, people) {
                 Some(role) => {
+                    let logins = role.github.iter().filter(|g| !g.starts_with('@')).count();
                     let capacity = if role.github.iter().any(|g| g.starts_with('@')) {
                         None
                     } else {
-                        Some(role.keys.len() + role.github.len())
+                        Some(role.people.len() + role.keys.len() + logins)
                     };
-                    names.insert(name.to_owned(), capacity);
+                    let untied = role.keys.len() + logins;
+                    names.insert(name.to_owned(), RoleInfo { capacity, untied });
                     roles.insert(name.to_owned(), role);
                 }
                 None => ok = false,
@@ -728,72 +866,184 @@ impl Checker<'_> {
         place: &str,
         name_span: Span,
         base: &Path,
+        known: &BTreeSet<String>,
     ) -> Option<Role> {
-        let example = "ml-lead = { keys = [\"keys/jrivera.jwk.json\"], github = [\"jrivera\"] }";
+        let example = "ml-lead = { people = [\"jrivera\"] }";
         let table = self.table(value, place, example)?;
         self.unknown_keys(table, ROLE_KEYS, place);
         let mut ok = true;
-        let mut keys = Vec::new();
-        if let Some(v) = table.get("keys") {
-            let what = format!("`keys` of {place}");
-            match self.array(v, &what, "keys = [\"keys/jrivera.jwk.json\"]") {
+        let mut people = Vec::new();
+        if let Some(v) = table.get("people") {
+            let what = format!("`people` of {place}");
+            match self.array(v, &what, "people = [\"jrivera\"]") {
                 None => ok = false,
                 Some(items) => {
                     for item in items.iter() {
-                        match self.text(item, &what, "\"keys/jrivera.jwk.json\"") {
-                            Some(p) if !p.contains('\0') => keys.push(base.join(p)),
-                            Some(_) => {
-                                self.report(
-                                    K::BadValue,
-                                    item.span(),
-                                    format!("{what} holds a path with a NUL character"),
-                                    "not a path",
-                                    "write the key file's path relative to this policy file",
-                                );
-                                ok = false;
+                        let Some(id) = self.string(item, &what, "\"jrivera\"") else {
+                            ok = false;
+                            continue;
+                        };
+                        if known.contains(id) {
+                            if !people.iter().any(|p| p == id) {
+                                people.push(id.to_owned());
                             }
-                            None => ok = false,
+                            continue;
                         }
+                        let mut help = String::new();
+                        if let Some(close) = suggest(id, known.iter().map(String::as_str)) {
+                            help.push_str(&format!("did you mean `{close}`? "));
+                        }
+                        help.push_str(
+                            "define the person under `[people]` with their keys and GitHub logins",
+                        );
+                        self.report(
+                            K::UnknownPerson,
+                            item.span(),
+                            format!("{what} names `{}`, who is not in `[people]`", show(id)),
+                            "not in `[people]`",
+                            help,
+                        );
+                        ok = false;
                     }
                 }
             }
         }
-        let mut github = Vec::new();
-        if let Some(v) = table.get("github") {
-            let what = format!("`github` of {place}");
-            match self.array(v, &what, "github = [\"jrivera\", \"@acme/compliance\"]") {
-                None => ok = false,
-                Some(items) => {
-                    for item in items.iter() {
-                        match self.string(item, &what, "\"jrivera\"") {
-                            Some(id) if is_github_identity(id) => github.push(id.to_owned()),
-                            Some(id) => {
-                                self.report(
-                                    K::BadValue,
-                                    item.span(),
-                                    format!("`{}` in {what} is not a GitHub login or team", show(id)),
-                                    "not a GitHub identity",
-                                    "write a login (`jrivera`) or a team as `@org/team-slug` (`@acme/compliance`)",
-                                );
-                                ok = false;
-                            }
-                            None => ok = false,
-                        }
-                    }
-                }
-            }
-        }
-        if ok && keys.is_empty() && github.is_empty() {
+        let keys = self.key_files(table, place, base, None);
+        let github = self.github_ids(table, place, true);
+        let (Some(keys), Some(github)) = (keys, github) else {
+            return None;
+        };
+        if ok && people.is_empty() && keys.is_empty() && github.is_empty() {
             self.report(
                 K::RoleWithoutIdentity,
                 name_span,
-                format!("{place} has no approvers: neither `keys` nor `github` lists anyone"),
+                format!("{place} has no approvers: neither `people`, `keys` nor `github` lists anyone"),
                 "nobody can approve in this role",
-                "list the approvers' public key files in `keys`, their GitHub logins or teams in `github`, or both",
+                "list the people of `[people]` who hold the role in `people` (or, in the older form, key files in `keys` and GitHub logins or teams in `github`)",
             );
             return None;
         }
-        ok.then_some(Role { keys, github })
+        ok.then(|| Role {
+            people,
+            keys: keys.into_iter().map(|(p, _)| p).collect(),
+            github: github.into_iter().map(|(g, _)| g).collect(),
+        })
+    }
+
+    /// `keys = [...]` of a person or a role: key file paths relative to the policy file, each recorded for loading.
+    fn key_files(
+        &mut self,
+        table: &DeTable<'_>,
+        place: &str,
+        base: &Path,
+        person: Option<&str>,
+    ) -> Option<Vec<(PathBuf, Span)>> {
+        let Some(v) = table.get("keys") else {
+            return Some(Vec::new());
+        };
+        let what = format!("`keys` of {place}");
+        let items = self.array(v, &what, "keys = [\"keys/jrivera.jwk.json\"]")?;
+        let mut ok = true;
+        let mut keys = Vec::new();
+        for item in items.iter() {
+            match self.text(item, &what, "\"keys/jrivera.jwk.json\"") {
+                Some(p) if !p.contains('\0') => {
+                    let path = base.join(&p);
+                    self.key_refs.push(KeyRef {
+                        written: p,
+                        path: path.clone(),
+                        span: item.span(),
+                        person: person.map(str::to_owned),
+                    });
+                    keys.push((path, item.span()));
+                }
+                Some(_) => {
+                    self.report(
+                        K::BadValue,
+                        item.span(),
+                        format!("{what} holds a path with a NUL character"),
+                        "not a path",
+                        "write the key file's path relative to this policy file",
+                    );
+                    ok = false;
+                }
+                None => ok = false,
+            }
+        }
+        ok.then_some(keys)
+    }
+
+    /// `github = [...]` of a person (logins only) or a role (logins or `@org/team`).
+    fn github_ids(
+        &mut self,
+        table: &DeTable<'_>,
+        place: &str,
+        teams: bool,
+    ) -> Option<Vec<(String, Span)>> {
+        let Some(v) = table.get("github") else {
+            return Some(Vec::new());
+        };
+        let what = format!("`github` of {place}");
+        let example = if teams {
+            "github = [\"jrivera\", \"@acme/compliance\"]"
+        } else {
+            "github = [\"jrivera\"]"
+        };
+        let items = self.array(v, &what, example)?;
+        let mut ok = true;
+        let mut github = Vec::new();
+        for item in items.iter() {
+            match self.string(item, &what, "\"jrivera\"") {
+                Some(id) if is_github_identity(id) && (teams || !id.starts_with('@')) => {
+                    github.push((id.to_owned(), item.span()));
+                }
+                Some(id) if is_github_identity(id) => {
+                    self.report(
+                        K::BadValue,
+                        item.span(),
+                        format!("`{}` in {what} is a team; a person lists their own logins", show(id)),
+                        "a team, not a login",
+                        "list the person's GitHub login here, and the team under the role: `compliance = { github = [\"@acme/compliance\"] }`",
+                    );
+                    ok = false;
+                }
+                Some(id) => {
+                    self.report(
+                        K::BadValue,
+                        item.span(),
+                        format!("`{}` in {what} is not a GitHub login or team", show(id)),
+                        "not a GitHub identity",
+                        "write a login (`jrivera`) or a team as `@org/team-slug` (`@acme/compliance`)",
+                    );
+                    ok = false;
+                }
+                None => ok = false,
+            }
+        }
+        ok.then_some(github)
+    }
+
+    /// A policy must check something before deployment for every tier: criteria that are all `post-deployment`, or
+    /// all scoped to other tiers, would let a regressed release of that tier through with a token.
+    fn checks_before_deploy(&mut self, criteria: &[Criterion], span: Span) {
+        let uncovered: Vec<Tier> = TIERS
+            .iter()
+            .map(|(_, t)| *t)
+            .filter(|t| {
+                !criteria
+                    .iter()
+                    .any(|c| c.applies_to(*t) && c.gate != Gate::PostDeployment)
+            })
+            .collect();
+        for tier in uncovered {
+            self.report(
+                K::NothingBeforeDeploy,
+                span.clone(),
+                format!("no criterion is checked before deployment for tier {tier}"),
+                format!("nothing here applies to tier {tier} before deployment"),
+                format!("a {tier} release would be allowed unchecked: add a criterion in a gate other than `post-deployment` that applies to tier {tier} (no `tiers`, or `tiers` including \"{tier}\")"),
+            );
+        }
     }
 
     /// The criteria, and every criterion id written (valid or not).
@@ -1399,22 +1649,40 @@ impl Checker<'_> {
     }
 
     /// Reports a quorum larger than the role's identities: it could never be met, and every deploy would be denied.
+    /// Warns when one human could meet it: a count above 1 over key files or logins listed directly under the role,
+    /// which the policy does not tie to people.
     fn reachable(&mut self, count: u32, span: Span, role: &str, roles: &RoleIndex, place: &str) {
-        let Some(Some(capacity)) = roles.get(role) else {
+        let Some(info) = roles.get(role) else {
             return;
         };
-        if usize::try_from(count).is_ok_and(|c| c > *capacity) {
+        if let Some(capacity) = info.capacity
+            && usize::try_from(count).is_ok_and(|c| c > capacity)
+        {
             self.report(
                 K::UnreachableCount,
-                span,
+                span.clone(),
                 format!(
                     "{place} needs {count} approvers in role `{role}`, which lists only {capacity}"
                 ),
                 "can never be met",
                 format!(
-                    "lower the count, or add approvers' keys or GitHub identities to role `{role}`"
+                    "lower the count, or add people (or keys or GitHub identities) to role `{role}`"
                 ),
             );
+            return;
+        }
+        if count > 1 && info.untied > 0 {
+            self.warnings.push(Problem {
+                kind: K::OneHumanQuorum,
+                span,
+                message: format!(
+                    "{place} needs {count} approvers in role `{role}`, but one human could meet it: the role lists key files or logins that the policy does not tie to people"
+                ),
+                label: "each key file and login counts as a person of its own".to_owned(),
+                help: format!(
+                    "list every human once under `[people]`, with all their keys and logins, and name them in role `{role}` with `people = [...]`"
+                ),
+            });
         }
     }
 

@@ -80,6 +80,19 @@ pub enum DiagnosticKind {
     NoApprovalForTier,
     /// A policy without criteria (`no-criteria`).
     NoCriteria,
+    /// A person id that `[people]` does not define (`unknown-person`).
+    UnknownPerson,
+    /// One human listed as two people: a key file or login listed for two people, or look-alike ids
+    /// (`duplicate-person`).
+    DuplicatePerson,
+    /// A warning: a quorum above 1 over key files or logins not tied to people, which one human holding two of
+    /// them could meet (`one-human-quorum`).
+    OneHumanQuorum,
+    /// A tier for which no criterion is checked before deployment (`nothing-before-deploy`).
+    NothingBeforeDeploy,
+    /// A key file named in `[people]` or `[roles]` that cannot be read, or whose key another person already holds
+    /// (`bad-key`).
+    BadKey,
     /// An evidence name that the release does not provide (`unknown-evidence`), from
     /// [`Policy::check_evidence_names`](crate::policy::Policy::check_evidence_names).
     UnknownEvidence,
@@ -112,6 +125,11 @@ impl DiagnosticKind {
             Self::NoApprovalForTier => "no-approval-for-tier",
             Self::NoCriteria => "no-criteria",
             Self::UnknownEvidence => "unknown-evidence",
+            Self::UnknownPerson => "unknown-person",
+            Self::DuplicatePerson => "duplicate-person",
+            Self::OneHumanQuorum => "one-human-quorum",
+            Self::NothingBeforeDeploy => "nothing-before-deploy",
+            Self::BadKey => "bad-key",
         }
     }
 }
@@ -227,11 +245,25 @@ impl<'s> LineIndex<'s> {
 }
 
 pub(crate) fn render(path: &Path, source: &str, diagnostics: &[Diagnostic]) -> String {
+    render_as(path, source, diagnostics, false)
+}
+
+/// Renders diagnostics as warnings (`warning[code]`), for problems that do not stop the policy from loading.
+pub(crate) fn render_warnings(path: &Path, source: &str, diagnostics: &[Diagnostic]) -> String {
+    render_as(path, source, diagnostics, true)
+}
+
+fn render_as(path: &Path, source: &str, diagnostics: &[Diagnostic], warning: bool) -> String {
     let file = SimpleFile::new(path.display().to_string(), source);
     let config = Config::default();
     let mut out = Vec::new();
     for d in diagnostics {
-        let report = Report::error()
+        let report = if warning {
+            Report::warning()
+        } else {
+            Report::error()
+        };
+        let report = report
             .with_code(d.kind.code())
             .with_message(&d.message)
             .with_labels(vec![
@@ -242,7 +274,8 @@ pub(crate) fn render(path: &Path, source: &str, diagnostics: &[Diagnostic]) -> S
             // Should the renderer refuse a span, the problem is still reported, without the snippet.
             out.extend_from_slice(
                 format!(
-                    "error[{}]: {}\n  --> {}:{}:{}\n  = help: {}\n\n",
+                    "{}[{}]: {}\n  --> {}:{}:{}\n  = help: {}\n\n",
+                    if warning { "warning" } else { "error" },
                     d.kind.code(),
                     d.message,
                     path.display(),

@@ -13,9 +13,10 @@ mod cfg;
 mod diags;
 pub mod duration;
 mod model;
+pub mod people;
 pub mod window;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,12 +27,13 @@ pub use model::{
     ApprovalRequirement, ApproverQuorum, Criterion, CriterionKind, ExceptionPolicy, Location,
     MAX_TOKEN_TTL, Policy, Role, TierRules, TokenSettings,
 };
+pub use people::{Person, PersonRef};
 pub use window::{ClosedBy, DenyRange, Window, WindowError, WindowStatus};
 
 use crate::hash::Sha256Digest;
 use crate::model::{Phase, Tier};
 pub(crate) use diags::LineIndex;
-use diags::{Problem, count_problems, render};
+use diags::{Problem, count_problems, render, render_warnings};
 
 /// A policy that could not be loaded. Either way the gate cannot decide (exit 2).
 #[derive(Debug, thiserror::Error)]
@@ -85,9 +87,15 @@ fn invalid(path: &Path, source: &str, problems: Vec<Problem>) -> PolicyError {
 }
 
 impl Policy {
-    /// Reads, parses and validates the policy file at `path`. Key files named in `[roles]` are resolved relative to
-    /// the file's directory but not read.
+    /// Reads, parses and validates the policy file at `path`, then reads every key file named in `[people]` and
+    /// `[roles]` (relative to the policy file's directory) with [`Policy::load_keys`].
     pub fn load(path: impl AsRef<Path>) -> Result<Self, PolicyError> {
+        let mut policy = Self::load_text(path)?;
+        policy.load_keys()?;
+        Ok(policy)
+    }
+
+    fn load_text(path: impl AsRef<Path>) -> Result<Self, PolicyError> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|source| PolicyError::Read {
             path: path.to_path_buf(),
@@ -111,27 +119,141 @@ impl Policy {
     }
 
     /// Parses and validates policy `text` as if read from `path` (used for diagnostics and to resolve key files).
-    /// The digest is that of `text`'s bytes.
+    /// No key file is read: call [`Policy::load_keys`] (or [`Policy::load`] instead) before collecting signed
+    /// records; until then the digest covers the text alone.
     pub fn from_str_at(text: &str, path: impl AsRef<Path>) -> Result<Self, PolicyError> {
         Self::parse(text, path.as_ref(), Sha256Digest::of(text.as_bytes()))
     }
 
-    fn parse(text: &str, path: &Path, digest: Sha256Digest) -> Result<Self, PolicyError> {
+    fn parse(text: &str, path: &Path, file_digest: Sha256Digest) -> Result<Self, PolicyError> {
         let parts = cfg::walk(text, path).map_err(|problems| invalid(path, text, problems))?;
-        Ok(Self {
+        let lines = LineIndex::new(text);
+        let warnings = parts
+            .warnings
+            .into_iter()
+            .map(|p| p.locate(text, &lines))
+            .collect();
+        let mut policy = Self {
             id: parts.id,
             environment: parts.environment,
             issuer: parts.issuer,
             token: parts.token,
             tiers: parts.tiers,
+            people: parts.people,
             roles: parts.roles,
             criteria: parts.criteria,
             exceptions: parts.exceptions,
-            digest,
+            digest: people::digest(&file_digest, &BTreeMap::new()),
+            file_digest,
+            warnings,
             path: path.to_path_buf(),
             source: Arc::from(text),
             evidence_refs: parts.evidence_refs,
-        })
+            key_refs: parts.key_refs,
+            directory: people::Directory::default(),
+        };
+        policy.bind_keys(&BTreeMap::new())?;
+        Ok(policy)
+    }
+
+    /// Reads every key file named in `[people]` and `[roles]` (public JWK or PEM), resolves the people they belong
+    /// to, and makes [`Policy::digest`] cover them. A key file that cannot be read, or a key that two people list
+    /// (even from two files), is reported at the place the policy names it.
+    pub fn load_keys(&mut self) -> Result<(), PolicyError> {
+        let mut loaded = BTreeMap::new();
+        let mut tried = BTreeSet::new();
+        let mut problems = Vec::new();
+        for r in &self.key_refs {
+            if !tried.insert(&r.path) {
+                continue;
+            }
+            match crate::token::PublicKey::from_file(&r.path) {
+                Ok(key) => {
+                    loaded.insert(r.path.clone(), key);
+                }
+                Err(e) => problems.push(Problem {
+                    kind: DiagnosticKind::BadKey,
+                    span: r.span.clone(),
+                    message: error_chain(&e),
+                    label: "this key file".to_owned(),
+                    help: "fix the path (relative to this policy file) or the key file: a public JWK or PEM Ed25519 key".to_owned(),
+                }),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(invalid(&self.path, &self.source, problems));
+        }
+        self.bind_keys(&loaded)
+    }
+
+    /// Binds the policy's key files to `keys` (by resolved path) without reading files: for a caller that obtained
+    /// the keys elsewhere. Key files missing from `keys` resolve to nobody.
+    pub fn bind_keys(
+        &mut self,
+        keys: &BTreeMap<PathBuf, crate::token::PublicKey>,
+    ) -> Result<(), PolicyError> {
+        let directory = people::build(&self.people, &self.roles, &self.key_refs, keys).map_err(|conflicts| {
+            let problems = conflicts
+                .into_iter()
+                .map(|(i, message)| Problem {
+                    kind: DiagnosticKind::DuplicatePerson,
+                    span: self.key_refs[i].span.clone(),
+                    message,
+                    label: "the same key as another person's".to_owned(),
+                    help: "one key belongs to one person: list each key file under one person only".to_owned(),
+                })
+                .collect();
+            invalid(&self.path, &self.source, problems)
+        })?;
+        let bound: BTreeMap<String, String> = self
+            .key_refs
+            .iter()
+            .filter_map(|r| {
+                keys.get(&r.path)
+                    .map(|k| (r.written.clone(), k.kid().to_owned()))
+            })
+            .collect();
+        self.digest = people::digest(&self.file_digest, &bound);
+        self.directory = directory;
+        Ok(())
+    }
+
+    /// The warnings, rendered like errors but as `warning[...]`; `None` when there are none.
+    pub fn rendered_warnings(&self) -> Option<String> {
+        (!self.warnings.is_empty())
+            .then(|| render_warnings(&self.path, &self.source, &self.warnings))
+    }
+
+    /// Every approver key the policy names, by `kid`.
+    pub fn approver_keys(&self) -> &crate::token::Jwks {
+        &self.directory.jwks
+    }
+
+    /// The person whose key has thumbprint `kid`, if the policy names that key.
+    pub fn person_of_kid(&self, kid: &str) -> Option<&PersonRef> {
+        self.directory.person_of_kid(kid)
+    }
+
+    /// The person a GitHub login is: the one `[people]` lists it for, or else a person of its own.
+    pub fn person_of_login(&self, login: &str) -> PersonRef {
+        self.directory.login_person(login)
+    }
+
+    /// Whether `person` holds `role` through `[roles]` (people, key files and logins; GitHub teams are resolved by
+    /// the GitHub client).
+    pub fn holds(&self, person: &PersonRef, role: &str) -> bool {
+        self.directory.holds(person, role)
+    }
+
+    /// The roles `person` holds through `[roles]` (without GitHub teams).
+    pub fn roles_of(&self, person: &PersonRef) -> Vec<&str> {
+        self.directory.roles_of(person)
+    }
+
+    /// Every person a deployer or author name stands for: each person whose id or login is `name` or looks like it
+    /// (case, whitespace, separators, look-alike letters), and the login-person `name` itself.
+    pub fn resolve_actor(&self, name: &str) -> Vec<PersonRef> {
+        self.directory.resolve(name)
     }
 
     /// Reports every place a criterion names evidence that is not in `available` (the release's evidence names),
@@ -209,4 +331,15 @@ impl Policy {
             Err(invalid(&self.path, &self.source, problems))
         }
     }
+}
+
+/// An error and its sources, joined with `: `.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    out
 }

@@ -10,6 +10,8 @@ use std::time::Duration;
 use crate::hash::Sha256Digest;
 use crate::model::{ChangeType, Gate, Severity, Tier};
 
+use super::diags::Diagnostic;
+use super::people::{Directory, KeyRef, Person};
 use super::window::Window;
 
 /// The hard cap on a deploy token's lifetime: `[token].ttl` and `[token].exception_ttl` may not exceed it.
@@ -31,20 +33,33 @@ pub struct Policy {
     pub token: TokenSettings,
     /// How a release's risk tier is chosen (`[tiers]`).
     pub tiers: TierRules,
+    /// Every human who may approve, with every key and login they use (`[people]`), by id.
+    pub people: BTreeMap<String, Person>,
     /// Who may approve as what (`[roles]`), by role name.
     pub roles: BTreeMap<String, Role>,
     /// The criteria (`[[criteria]]`), in policy order.
     pub criteria: Vec<Criterion>,
     /// Break-glass rules (`[exceptions]`); `None` means no exception can ever be honoured.
     pub exceptions: Option<ExceptionPolicy>,
-    /// SHA-256 of the policy file's bytes, recorded in tokens and the audit log.
+    /// The policy digest, recorded in tokens, decisions and the audit log: SHA-256 over the policy file's bytes
+    /// *and* the public keys its key files hold (see `docs/policy.md`), so that swapping a key file is a different
+    /// policy. Until [`Policy::load_keys`](crate::policy::Policy::load_keys) has run it covers no keys.
     pub digest: Sha256Digest,
+    /// SHA-256 of the policy file's bytes alone.
+    pub file_digest: Sha256Digest,
+    /// Problems that do not stop the policy from loading, such as a quorum one human could meet; the CLI prints
+    /// them on stderr.
+    pub warnings: Vec<Diagnostic>,
     /// The policy file, as given to the loader.
     pub path: PathBuf,
     /// The policy text, kept to point diagnostics raised after loading at the right place.
     pub(crate) source: Arc<str>,
     /// Every evidence name a criterion refers to, with where it is written.
     pub(crate) evidence_refs: Vec<EvidenceRef>,
+    /// Every key file named in `[people]` and `[roles]`, with where it is written.
+    pub(crate) key_refs: Vec<KeyRef>,
+    /// The loaded keys and the people they resolve to.
+    pub(crate) directory: Directory,
 }
 
 /// An evidence name as written in a criterion.
@@ -92,13 +107,16 @@ impl Default for TierRules {
     }
 }
 
-/// One approver role (`[roles.<name>]`): the identities that may approve in it.
+/// One approver role (`[roles.<name>]`): the people and identities that may approve in it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Role {
+    /// People of `[people]` who hold the role (`people`).
+    pub people: Vec<String>,
     /// Public key files of the role's approvers (`keys`), resolved relative to the policy file's directory. Not read
     /// at load time.
     pub keys: Vec<PathBuf>,
-    /// GitHub identities (`github`): logins (`jrivera`) or teams (`@acme/compliance`).
+    /// GitHub identities (`github`): logins (`jrivera`) or teams (`@acme/compliance`). A team's members hold the
+    /// role by login; a login that `[people]` lists is that person.
     pub github: Vec<String>,
 }
 

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use gatepass::evaluate::Excluded;
+use gatepass::gate::Actor;
 use gatepass::gate::Request;
 
 /// Output format for decisions.
@@ -57,7 +57,7 @@ impl GateArgs {
 }
 
 impl GateArgs {
-    fn excluded(&self) -> Vec<Excluded> {
+    fn excluded(&self) -> Vec<Actor> {
         let mut who: Vec<(String, String)> = self
             .deployers
             .iter()
@@ -75,18 +75,7 @@ impl GateArgs {
             }
         }
         who.into_iter()
-            .flat_map(|(id, why)| {
-                [
-                    Excluded {
-                        link: format!("id:{id}"),
-                        why: why.clone(),
-                    },
-                    Excluded {
-                        link: format!("github:{id}"),
-                        why,
-                    },
-                ]
-            })
+            .map(|(name, why)| Actor { name, why })
             .collect()
     }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context as _, bail};
 use gatepass::evaluate::{CriterionResult, Decision, Outcome};
-use gatepass::gate::{Request, Run};
+use gatepass::gate::{Actor, Request, Run};
 use gatepass::github::actions::{self, Location, MintedToken, Runtime};
 use gatepass::github::{Client, GithubToken, RunContext, checks};
 use gatepass::policy::Policy;
@@ -103,6 +103,12 @@ pub fn request(
     );
     request.extra_approvals.extend(found.approvals);
     request.extra_ignored.extend(found.ignored);
+    request
+        .excluded
+        .extend(found.authors.into_iter().map(|login| Actor {
+            name: login,
+            why: "the author of the pull request".to_owned(),
+        }));
     Ok(request)
 }
 
