@@ -25,6 +25,7 @@ fn gatepass() -> Command {
         .env_remove("GATEPASS_TOKEN")
         .env_remove("GATEPASS_SIGNING_KEY")
         .env_remove("GATEPASS_AUDIT_LOG")
+        .env_remove("GATEPASS_AUDIT_KEY")
         .env_remove("GITHUB_ACTIONS")
         .env_remove("GITHUB_ACTOR")
         .env_remove("GITHUB_RUN_ID")
@@ -734,4 +735,499 @@ fn a_damaged_log_stops_a_deploy_target_before_it_consumes_its_token() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let recs = records(&target_log);
     assert_eq!(recs.last().unwrap().decision.as_str(), "verified");
+}
+
+/// `issue` of a release against the staging policy, recording into `log`.
+fn issue_release(log: &Path, release: &str) -> Output {
+    run(&[
+        "issue",
+        "--policy",
+        STAGING,
+        "--release",
+        release,
+        "--approvals",
+        APPROVALS,
+        "--key",
+        "keys/gate.key",
+        "--audit-log",
+        s(log),
+    ])
+}
+
+/// A real log written by the CLI with the gate key: a denied release, then the good one
+/// issued. Line 1 is the signed `issue` deny.
+fn signed_log_with_a_deny() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    assert_eq!(code(&issue_release(&log, FAILING)), 1);
+    assert_eq!(code(&check(&log)), 0);
+    assert_eq!(code(&issue_release(&log, RELEASE)), 0);
+    (dir, log)
+}
+
+/// Rewrites a log as an attacker with write access but no key would: `edit` each record's
+/// body, optionally drop its `sig`, then recompute every `prev` and `hash` so the chain is
+/// consistent again.
+fn rewrite(log: &Path, drop_sigs: bool, edit: impl Fn(usize, String) -> String) -> String {
+    let mut prev = "0".repeat(64);
+    let mut out = String::new();
+    for (n, line) in std::fs::read_to_string(log).unwrap().lines().enumerate() {
+        let mut body = line[..line.rfind(",\"hash\":\"").unwrap()].to_owned();
+        if drop_sigs && let Some(at) = body.rfind(",\"sig\":{") {
+            body.truncate(at);
+        }
+        let mut body = edit(n + 1, body);
+        let at = body.rfind("\"prev\":\"").unwrap() + 8;
+        body.replace_range(at..at + 64, &prev);
+        let hash = gatepass::hash::Sha256Digest::of(body.as_bytes()).to_hex();
+        let line = format!("{body},\"hash\":\"{hash}\"}}");
+        prev = gatepass::hash::Sha256Digest::of(line.as_bytes()).to_hex();
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+fn deny_to_allow(n: usize, body: String) -> String {
+    if n == 1 {
+        assert!(body.contains("\"decision\":\"deny\""), "{body}");
+        body.replacen("\"decision\":\"deny\"", "\"decision\":\"allow\"", 1)
+    } else {
+        body
+    }
+}
+
+const KEYS: [&str; 2] = ["--keys", "keys/gate.jwks.json"];
+
+#[test]
+fn a_rewritten_log_with_its_signatures_dropped_fails_with_keys() {
+    let (dir, log) = signed_log_with_a_deny();
+    assert_eq!(code(&audit_verify(&log, &KEYS)), 0);
+    let forged = dir.path().join("forged.jsonl");
+    std::fs::write(&forged, rewrite(&log, true, deny_to_allow)).unwrap();
+    // The chain alone cannot tell: every hash was recomputed.
+    let out = audit_verify(&forged, &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // The key set can: `issue` signs every record it writes.
+    let out = audit_verify(&forged, &KEYS);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("BROKEN at line 1: unsigned: record seq 1 is not signed"),
+        "{}",
+        stderr(&out)
+    );
+    // The report says so too, and exits 1.
+    let out = run(&[
+        "audit",
+        "report",
+        s(&forged),
+        "--keys",
+        "keys/gate.jwks.json",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+}
+
+#[test]
+fn a_stale_signature_fails_and_is_named() {
+    let (dir, log) = signed_log_with_a_deny();
+    let forged = dir.path().join("forged.jsonl");
+    std::fs::write(&forged, rewrite(&log, false, deny_to_allow)).unwrap();
+    let out = audit_verify(&forged, &KEYS);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("BROKEN at line 1: bad-signature"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&[
+        "audit",
+        "verify",
+        s(&forged),
+        "--keys",
+        "keys/gate.jwks.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&out), 1);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["intact"], false);
+    assert_eq!(v["broken"]["kind"], "bad-signature");
+    assert_eq!(v["broken"]["line"], 1);
+}
+
+#[test]
+fn a_renamed_command_does_not_escape_signatures() {
+    // An `issue` deny turned into an unsigned `check`: passes the per-command rule, but not
+    // --require-signatures on a log whose gate signs everything.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    let gate_key = std::fs::read_to_string(root().join("keys/gate.key")).unwrap();
+    let signed = |args: &[&str]| {
+        gatepass()
+            .args(args)
+            .env("GATEPASS_AUDIT_KEY", &gate_key)
+            .output()
+            .unwrap()
+    };
+    let mut args = vec![
+        "issue",
+        "--policy",
+        STAGING,
+        "--release",
+        FAILING,
+        "--approvals",
+        APPROVALS,
+        "--key",
+        "keys/gate.key",
+        "--audit-log",
+        s(&log),
+    ];
+    assert_eq!(code(&signed(&args)), 1);
+    args[4] = RELEASE;
+    assert_eq!(code(&signed(&args)), 0);
+    let forged = dir.path().join("forged.jsonl");
+    let text = rewrite(&log, true, |n, body| {
+        if n == 1 {
+            body.replacen("\"command\":\"issue\"", "\"command\":\"check\"", 1)
+        } else {
+            body
+        }
+    });
+    std::fs::write(&forged, text).unwrap();
+    let out = audit_verify(
+        &forged,
+        &["--keys", "keys/gate.jwks.json", "--require-signatures"],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("line 1: unsigned"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn require_signatures_holds_on_a_normal_log_when_the_gate_key_is_configured() {
+    let gate_key = std::fs::read_to_string(root().join("keys/gate.key")).unwrap();
+    // The audit key in $GATEPASS_AUDIT_KEY, or only the gate key in $GATEPASS_SIGNING_KEY.
+    for var in ["GATEPASS_AUDIT_KEY", "GATEPASS_SIGNING_KEY"] {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("audit.jsonl");
+        let with_key = |args: &[&str]| {
+            let o = gatepass().args(args).env(var, &gate_key).output().unwrap();
+            (code(&o), stdout(&o), stderr(&o))
+        };
+        let log_arg = s(&log);
+        let gate = |cmd: &'static str, release: &'static str| {
+            let mut a = vec![
+                cmd,
+                "--policy",
+                STAGING,
+                "--release",
+                release,
+                "--approvals",
+                APPROVALS,
+                "--audit-log",
+                log_arg,
+            ];
+            if cmd == "issue" && var == "GATEPASS_AUDIT_KEY" {
+                a.extend(["--key", "keys/gate.key"]);
+            }
+            a
+        };
+        assert_eq!(with_key(&gate("check", FAILING)).0, 1);
+        assert_eq!(with_key(&gate("check", RELEASE)).0, 0);
+        assert_eq!(with_key(&gate("issue", FAILING)).0, 1);
+        let (c, token, err) = with_key(&gate("issue", RELEASE));
+        assert_eq!(c, 0, "{err}");
+        let token = token.trim();
+        let verify = |aud: &str| {
+            with_key(&[
+                "verify",
+                "--keys",
+                "keys/gate.jwks.json",
+                "--audience",
+                aud,
+                "--audit-log",
+                log_arg,
+                token,
+            ])
+            .0
+        };
+        assert_eq!(verify("staging"), 0);
+        assert_eq!(verify("production"), 1);
+        let (c, _, err) = with_key(&[
+            "validate",
+            "--policy",
+            STAGING,
+            "--release",
+            RELEASE,
+            "--metrics",
+            METRICS,
+            "--audit-log",
+            log_arg,
+        ]);
+        assert_eq!(c, 0, "{err}");
+        let commands: Vec<String> = records(&log)
+            .iter()
+            .map(|r| r.command.as_str().to_owned())
+            .collect();
+        assert_eq!(
+            commands,
+            [
+                "check", "check", "issue", "issue", "verify", "verify", "validate"
+            ]
+        );
+        let out = audit_verify(
+            &log,
+            &["--keys", "keys/gate.jwks.json", "--require-signatures"],
+        );
+        assert_eq!(code(&out), 0, "{var}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("7 record(s), 7 signed, signatures checked"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    // A configured key that is not a key is an error, not an unsigned record; its text is
+    // never echoed.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    let out = gatepass()
+        .args([
+            "check",
+            "--policy",
+            STAGING,
+            "--release",
+            RELEASE,
+            "--audit-log",
+            s(&log),
+        ])
+        .env("GATEPASS_AUDIT_KEY", "secret-not-a-key")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("GATEPASS_AUDIT_KEY"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !stderr(&out).contains("secret-not-a-key"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!log.exists() || std::fs::read(&log).unwrap().is_empty());
+    // Without a log, the variables are not read.
+    let out = gatepass()
+        .args([
+            "check",
+            "--policy",
+            STAGING,
+            "--release",
+            RELEASE,
+            "--approvals",
+            APPROVALS,
+        ])
+        .env("GATEPASS_AUDIT_KEY", "secret-not-a-key")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+fn checkpoint(log: &Path, out: &Path) -> Output {
+    run(&[
+        "audit",
+        "checkpoint",
+        s(log),
+        "--key",
+        "keys/gate.key",
+        "--out",
+        s(out),
+    ])
+}
+
+#[test]
+fn a_signed_checkpoint_detects_truncation_rewriting_and_forks() {
+    let (dir, log) = log_with(2);
+    let cp = dir.path().join("head.checkpoint");
+    let out = checkpoint(&log, &cp);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("head 3:"), "{}", stderr(&out));
+    let with_cp = ["--keys", "keys/gate.jwks.json", "--checkpoint", s(&cp)];
+    let out = audit_verify(&log, &with_cp);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 checkpoint(s) matched"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The log grows: the checkpoint still holds.
+    assert_eq!(code(&check(&log)), 0);
+    assert_eq!(code(&audit_verify(&log, &with_cp)), 0);
+    let original = lines(&log);
+    let t = dir.path().join("t.jsonl");
+    let verdict = |content: String| {
+        std::fs::write(&t, content).unwrap();
+        let out = audit_verify(
+            &t,
+            &["--keys", "keys/gate.jwks.json", "--checkpoint", s(&cp)],
+        );
+        (code(&out), stderr(&out))
+    };
+
+    // Truncated before the checkpoint's head: an intact chain, but short.
+    let (c, err) = verdict(original[..2].concat());
+    assert_eq!(c, 1, "{err}");
+    assert!(err.contains("line 3: checkpoint-missing"), "{err}");
+    std::fs::write(&t, original[..2].concat()).unwrap();
+    assert_eq!(
+        code(&audit_verify(&t, &KEYS)),
+        0,
+        "without it, truncation is invisible"
+    );
+
+    // Fully rewritten (every record edited, hashes recomputed, signatures dropped, `issue`
+    // renamed so that no rule on signatures applies).
+    let rewritten = rewrite(&log, true, |_, body| {
+        body.replacen("\"command\":\"issue\"", "\"command\":\"check\"", 1)
+            .replacen("\"user\":\"ci-runner\"", "\"user\":\"someone\"", 1)
+    });
+    std::fs::write(&t, &rewritten).unwrap();
+    assert_eq!(
+        code(&audit_verify(&t, &KEYS)),
+        0,
+        "without it, the rewrite passes"
+    );
+    let (c, err) = verdict(rewritten);
+    assert_eq!(c, 1, "{err}");
+    assert!(err.contains("line 1: checkpoint-mismatch"), "{err}");
+
+    // A fork: the same head position, another history from record 3 on.
+    let mut forked = original[..2].to_vec();
+    std::fs::write(&t, forked.concat()).unwrap();
+    assert_eq!(code(&check(&t)), 0);
+    assert_eq!(code(&check(&t)), 0);
+    forked = lines(&t);
+    let (c, err) = verdict(forked.concat());
+    assert_eq!(c, 1, "{err}");
+    assert!(err.contains("line 3: checkpoint-mismatch"), "{err}");
+
+    // Another log altogether.
+    let (_other_dir, other) = log_with(2);
+    let (c, err) = verdict(std::fs::read_to_string(&other).unwrap());
+    assert_eq!(c, 1, "{err}");
+    assert!(err.contains("line 1: checkpoint-mismatch"), "{err}");
+}
+
+#[test]
+fn a_checkpoint_that_does_not_verify_is_an_error() {
+    let (dir, log) = log_with(1);
+    let cp = dir.path().join("head.checkpoint");
+    assert_eq!(code(&checkpoint(&log, &cp)), 0);
+    let jws = std::fs::read_to_string(&cp).unwrap();
+    let parts: Vec<&str> = jws.trim().split('.').collect();
+    assert_eq!(parts.len(), 3);
+    let t = dir.path().join("t.checkpoint");
+    let exit = |content: &str| {
+        std::fs::write(&t, content).unwrap();
+        let out = audit_verify(
+            &log,
+            &["--keys", "keys/gate.jwks.json", "--checkpoint", s(&t)],
+        );
+        assert!(
+            stderr(&out).contains(&format!("checkpoint {}", t.display())),
+            "{}",
+            stderr(&out)
+        );
+        code(&out)
+    };
+    // Claims replaced (seq 1 instead of 2), signature kept.
+    let claims = std::str::from_utf8(&gatepass::token::b64::decode(parts[1]).unwrap())
+        .unwrap()
+        .replacen("\"seq\":2", "\"seq\":1", 1);
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        gatepass::token::b64::encode(claims.as_bytes()),
+        parts[2]
+    );
+    assert_eq!(exit(&tampered), 2);
+    // A flipped signature byte, garbage, an empty file.
+    let mut sig = parts[2].to_owned();
+    let c = if sig.starts_with('A') { "B" } else { "A" };
+    sig.replace_range(0..1, c);
+    assert_eq!(exit(&format!("{}.{}.{sig}", parts[0], parts[1])), 2);
+    assert_eq!(exit("not a checkpoint"), 2);
+    assert_eq!(exit(""), 2);
+    // A deploy token is not a checkpoint.
+    let token = stdout(&issue(&dir.path().join("other.jsonl")))
+        .trim()
+        .to_owned();
+    assert_eq!(exit(&token), 2);
+    // Signed by a key that is not in --keys.
+    let other = dir.path().join("other");
+    assert_eq!(code(&run(&["keygen", "--out", s(&other)])), 0);
+    let out = run(&[
+        "audit",
+        "checkpoint",
+        s(&log),
+        "--key",
+        &format!("{}.key", other.display()),
+        "--keys",
+        "keys/gate.jwks.json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(exit(&stdout(&out)), 2);
+    // Unreadable.
+    let out = audit_verify(
+        &log,
+        &[
+            "--keys",
+            "keys/gate.jwks.json",
+            "--checkpoint",
+            s(&dir.path().join("absent")),
+        ],
+    );
+    assert_eq!(code(&out), 2);
+    // --checkpoint needs --keys.
+    assert_eq!(code(&audit_verify(&log, &["--checkpoint", s(&cp)])), 2);
+}
+
+#[test]
+fn a_checkpoint_is_only_signed_for_an_intact_log() {
+    let (dir, log) = log_with(1);
+    let cp = dir.path().join("head.checkpoint");
+    // A broken log: nothing written, exit 1.
+    let mut l = lines(&log);
+    l[0] = l[0].replacen("\"decision\":\"allow\"", "\"decision\":\"alloW\"", 1);
+    let broken = dir.path().join("broken.jsonl");
+    std::fs::write(&broken, l.concat()).unwrap();
+    let out = checkpoint(&broken, &cp);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(!cp.exists());
+    // An empty log, no key, an unreadable log: exit 2.
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    assert_eq!(code(&checkpoint(&empty, &cp)), 2);
+    assert_eq!(code(&run(&["audit", "checkpoint", s(&log)])), 2);
+    assert_eq!(code(&checkpoint(&dir.path().join("absent.jsonl"), &cp)), 2);
+    assert!(!cp.exists());
+    // The key from the environment, the checkpoint on stdout.
+    let out = gatepass()
+        .args(["audit", "checkpoint", s(&log)])
+        .env(
+            "GATEPASS_SIGNING_KEY",
+            std::fs::read_to_string(root().join("keys/gate.key")).unwrap(),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    std::fs::write(&cp, stdout(&out)).unwrap();
+    let out = audit_verify(
+        &log,
+        &["--keys", "keys/gate.jwks.json", "--checkpoint", s(&cp)],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
 }

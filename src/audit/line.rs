@@ -59,6 +59,8 @@ struct Chain<'a> {
     v: u32,
     seq: u64,
     #[serde(borrow)]
+    command: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
     prev: &'a str,
     #[serde(borrow)]
     hash: &'a str,
@@ -78,6 +80,9 @@ pub(crate) struct SigRef<'a> {
 #[derive(Debug, Clone)]
 pub(crate) struct CheckedLine {
     pub(crate) seq: u64,
+    /// Whether the record's `command` is one whose records the gate signs every time
+    /// (`issue`, or a name this build does not know): such a record without `sig` had it removed.
+    pub(crate) always_signed: bool,
     pub(crate) prev: Sha256Digest,
     /// SHA-256 of the whole line (newline excluded): the next record's `prev`.
     pub(crate) line_hash: Sha256Digest,
@@ -190,11 +195,21 @@ pub(crate) fn check(line: &[u8]) -> Result<(CheckedLine, Signed<'_>), LineFault>
     Ok((
         CheckedLine {
             seq: chain.seq,
+            always_signed: always_signed(&chain.command),
             prev,
             line_hash,
         },
         sig,
     ))
+}
+
+/// Whether records of `command` are signed every time they are written. `issue` always holds
+/// the gate key (it signs its token with it), so it signs every record it writes; `check`,
+/// `verify`, `validate` and `repair` sign only when an audit key is configured. A name this
+/// build does not know is treated as always signed: fail closed, never let a renamed command
+/// slip an unsigned record through.
+pub(crate) fn always_signed(command: &str) -> bool {
+    !matches!(command, "check" | "verify" | "validate" | "repair")
 }
 
 /// The first 12 hex digits, for messages.

@@ -8,6 +8,7 @@ use std::io::{self, Read as _};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use super::checkpoint::Checkpoint;
 use super::line::{self, CheckedLine, GENESIS, LineFault, MAX_LINE_BYTES, short};
 use crate::hash::Sha256Digest;
 use crate::token::{Jwks, b64};
@@ -53,12 +54,16 @@ impl FromStr for Anchor {
 #[derive(Debug, Clone, Default)]
 pub struct VerifyOptions {
     /// Check every signature against these keys (the gate's JWKS). Without keys, signatures
-    /// are counted but not checked.
+    /// are counted but not checked. With keys, a record of a command that always signs
+    /// (`issue`) must also carry a signature: a missing one was removed.
     pub keys: Option<Jwks>,
     /// Every record must be signed.
     pub require_signatures: bool,
     /// External anchors the log must match.
     pub anchors: Vec<Anchor>,
+    /// Signed checkpoints (already verified, see [`super::verify_checkpoint`]) the log must
+    /// match: the same log (its first line) holding the checkpoint's head at its position.
+    pub checkpoints: Vec<Checkpoint>,
 }
 
 /// What is wrong at the first bad line.
@@ -90,6 +95,11 @@ pub enum BreakKind {
     AnchorMismatch,
     /// The log ends before an external anchor: trailing records were removed.
     AnchorMissing,
+    /// A record differs from a signed checkpoint: the log was rewritten or forked, or the
+    /// checkpoint is of another log.
+    CheckpointMismatch,
+    /// The log ends before a signed checkpoint's head: records were removed from its end.
+    CheckpointMissing,
 }
 
 impl BreakKind {
@@ -108,6 +118,8 @@ impl BreakKind {
             Self::UnknownKey => "unknown-key",
             Self::AnchorMismatch => "anchor-mismatch",
             Self::AnchorMissing => "anchor-missing",
+            Self::CheckpointMismatch => "checkpoint-mismatch",
+            Self::CheckpointMissing => "checkpoint-missing",
         }
     }
 }
@@ -142,10 +154,14 @@ pub struct ChainReport {
     pub records: u64,
     /// The last intact record as an anchor.
     pub head: Option<Anchor>,
+    /// The first record as an anchor, when intact: which log this is.
+    pub first: Option<Anchor>,
     /// Signed records among them.
     pub signed: u64,
     /// Whether signatures were checked against keys.
     pub signatures_checked: bool,
+    /// Signed checkpoints the log was held against.
+    pub checkpoints_checked: u64,
     /// The first problem.
     pub broken: Option<Break>,
 }
@@ -172,13 +188,56 @@ pub enum VerifyError {
     },
 }
 
+/// Where an expected line hash comes from, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// `--anchor SEQ:HEX`.
+    Anchor,
+    /// The head of a signed checkpoint signed at this time.
+    CheckpointHead(i64),
+    /// The first line of the log a signed checkpoint (signed at this time) was made of.
+    CheckpointOrigin(i64),
+}
+
+impl Source {
+    fn mismatch(self) -> BreakKind {
+        match self {
+            Self::Anchor => BreakKind::AnchorMismatch,
+            Self::CheckpointHead(_) | Self::CheckpointOrigin(_) => BreakKind::CheckpointMismatch,
+        }
+    }
+
+    fn missing(self) -> BreakKind {
+        match self {
+            Self::Anchor => BreakKind::AnchorMissing,
+            Self::CheckpointHead(_) | Self::CheckpointOrigin(_) => BreakKind::CheckpointMissing,
+        }
+    }
+
+    fn describe(self) -> String {
+        let at = |iat: i64| {
+            jiff::Timestamp::from_second(iat).map_or_else(|_| iat.to_string(), |t| t.to_string())
+        };
+        match self {
+            Self::Anchor => "the anchor".into(),
+            Self::CheckpointHead(iat) => format!("the signed checkpoint of {}", at(iat)),
+            Self::CheckpointOrigin(iat) => {
+                format!("the signed checkpoint of {} (first record)", at(iat))
+            }
+        }
+    }
+}
+
 /// Checks lines one at a time: feed it every complete line, then finish.
 #[derive(Debug)]
 pub struct ChainChecker {
     options: VerifyOptions,
-    anchors: BTreeMap<u64, Sha256Digest>,
+    /// Every expected line hash by `seq`: several anchors and checkpoints may name one record,
+    /// and each is checked.
+    anchors: BTreeMap<u64, Vec<(Sha256Digest, Source)>>,
     line: u64,
     last: Option<(u64, Sha256Digest)>,
+    first: Option<Sha256Digest>,
     intact: u64,
     signed: u64,
     broken: Option<Break>,
@@ -187,16 +246,29 @@ pub struct ChainChecker {
 impl ChainChecker {
     /// A checker for a log starting at its first line.
     pub fn new(options: VerifyOptions) -> Self {
-        let anchors = options
-            .anchors
-            .iter()
-            .map(|a| (a.seq, a.line_hash))
-            .collect();
+        let mut anchors: BTreeMap<u64, Vec<(Sha256Digest, Source)>> = BTreeMap::new();
+        for a in &options.anchors {
+            anchors
+                .entry(a.seq)
+                .or_default()
+                .push((a.line_hash, Source::Anchor));
+        }
+        for c in &options.checkpoints {
+            anchors
+                .entry(1)
+                .or_default()
+                .push((c.origin, Source::CheckpointOrigin(c.iat)));
+            anchors
+                .entry(c.head.seq)
+                .or_default()
+                .push((c.head.line_hash, Source::CheckpointHead(c.iat)));
+        }
         Self {
             options,
             anchors,
             line: 0,
             last: None,
+            first: None,
             intact: 0,
             signed: 0,
             broken: None,
@@ -244,12 +316,18 @@ impl ChainChecker {
     pub fn finish(mut self) -> ChainReport {
         if self.broken.is_none() {
             let last_seq = self.last.map_or(0, |(s, _)| s);
-            if let Some((&seq, _)) = self.anchors.range(last_seq + 1..).next() {
+            let beyond = self
+                .anchors
+                .range(last_seq.saturating_add(1)..)
+                .flat_map(|(&seq, expected)| expected.iter().map(move |(_, from)| (seq, *from)))
+                .next();
+            if let Some((seq, from)) = beyond {
                 self.broken = Some(Break {
                     line: self.line + 1,
-                    kind: BreakKind::AnchorMissing,
+                    kind: from.missing(),
                     message: format!(
-                        "the log ends at seq {last_seq} but an anchor names record {seq}: trailing records were removed"
+                        "the log ends at seq {last_seq} but {} names record {seq}: records were removed from the end of the log (or it is another log)",
+                        from.describe()
                     ),
                 });
             }
@@ -257,8 +335,10 @@ impl ChainChecker {
         ChainReport {
             records: self.intact,
             head: self.last.map(|(seq, line_hash)| Anchor { seq, line_hash }),
+            first: self.first.map(|line_hash| Anchor { seq: 1, line_hash }),
             signed: self.signed,
             signatures_checked: self.options.keys.is_some(),
+            checkpoints_checked: self.options.checkpoints.len() as u64,
             broken: self.broken,
         }
     }
@@ -280,9 +360,9 @@ impl ChainChecker {
         })?;
         let CheckedLine {
             seq,
+            always_signed,
             prev,
             line_hash,
-            ..
         } = checked;
         match self.last {
             None => {
@@ -347,6 +427,14 @@ impl ChainChecker {
                     format!("record seq {seq} is not signed, and signatures are required"),
                 ));
             }
+            SigCheck::Unsigned if always_signed && self.options.keys.is_some() => {
+                return Err(self.brk(
+                    BreakKind::Unsigned,
+                    format!(
+                        "record seq {seq} is not signed, but its command signs every record it writes (`issue` signs with its token key): the signature was removed and the record rewritten"
+                    ),
+                ));
+            }
             SigCheck::Unsigned => {}
             SigCheck::Unchecked | SigCheck::Valid => self.signed += 1,
             SigCheck::UnknownKey(kid) => {
@@ -364,19 +452,23 @@ impl ChainChecker {
                 ));
             }
         }
-        if let Some(anchor) = self.anchors.get(&seq)
-            && *anchor != line_hash
+        if let Some((expected, from)) = self
+            .anchors
+            .get(&seq)
+            .and_then(|all| all.iter().find(|(hash, _)| *hash != line_hash))
         {
             return Err(self.brk(
-                BreakKind::AnchorMismatch,
+                from.mismatch(),
                 format!(
-                    "record seq {seq} hashes to {}…, the anchor says {}…: the log was rewritten up to here",
+                    "record seq {seq} hashes to {}…, {} says {}…: the log was rewritten up to here, forked, or is another log",
                     short(&line_hash),
-                    short(anchor)
+                    from.describe(),
+                    short(expected)
                 ),
             ));
         }
         self.last = Some((seq, line_hash));
+        self.first.get_or_insert(line_hash);
         self.intact += 1;
         Ok(())
     }

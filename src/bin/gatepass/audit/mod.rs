@@ -1,18 +1,21 @@
-//! `gatepass audit verify | report | repair`, and the `--audit-log` flags of the deciding
-//! commands.
+//! `gatepass audit verify | report | repair | checkpoint`, and the `--audit-log` flags of the
+//! deciding commands.
 
 mod flags;
 mod html;
 mod text;
 
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use gatepass::audit::report::{Period, Report, load};
-use gatepass::audit::{Actor, Anchor, RepairError, VerifyOptions, verify_log};
-use gatepass::token::{Jwks, SigningKey};
+use gatepass::audit::{
+    Actor, Anchor, Checkpoint, RepairError, VerifiedCheckpoint, VerifyOptions, sign_checkpoint,
+    verify_checkpoint, verify_log,
+};
+use gatepass::token::Jwks;
 use jiff::Timestamp;
 
 pub use flags::{AuditArgs, Recorder};
@@ -36,6 +39,9 @@ enum Sub {
     /// Move a torn last line (left by a crash mid-write) to LOG.torn-<time> and record the
     /// repair, so that appends can go on (exit 0, 1 when a person must act, 2 on errors).
     Repair(RepairArgs),
+    /// Sign the log's head with the gate key: a checkpoint to keep outside the log, for
+    /// `audit verify --checkpoint` (exit 0 written, 1 log broken, 2 errors).
+    Checkpoint(CheckpointArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -54,9 +60,15 @@ struct VerifyArgs {
     /// Check record signatures against these public keys (a JWKS file, e.g. keys/gate.jwks.json).
     #[arg(long, value_name = "JWKS")]
     keys: Option<PathBuf>,
-    /// Every record must be signed (needs --keys).
+    /// Every record must be signed, whatever its command (needs --keys). Without it, --keys
+    /// still requires a signature on every `issue` record, which is always signed.
     #[arg(long, requires = "keys")]
     require_signatures: bool,
+    /// A signed checkpoint (from `gatepass audit checkpoint`, kept outside the log): the log
+    /// must still hold its head at its position. Catches truncation, rewriting and forks;
+    /// a checkpoint that does not verify against --keys is an error, exit 2 (repeatable).
+    #[arg(long = "checkpoint", value_name = "FILE", requires = "keys")]
+    checkpoints: Vec<PathBuf>,
     /// An anchor kept outside the log (SEQ:HEX, as printed by appends and by this command):
     /// the log must contain that record unchanged. Catches truncation and rewriting (repeatable).
     #[arg(long = "anchor", value_name = "SEQ:HEX")]
@@ -110,9 +122,28 @@ struct RepairArgs {
     /// The audit log.
     #[arg(value_name = "LOG")]
     log: PathBuf,
-    /// Sign the repair record with this gate key (PKCS#8 PEM).
+    /// Sign the repair record with this key (PKCS#8 PEM). Default: the PEM text in
+    /// $GATEPASS_AUDIT_KEY, then $GATEPASS_SIGNING_KEY.
     #[arg(long, value_name = "FILE")]
     key: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+struct CheckpointArgs {
+    /// The audit log.
+    #[arg(value_name = "LOG")]
+    log: PathBuf,
+    /// The gate key (PKCS#8 PEM) to sign with. Default: the PEM text in $GATEPASS_AUDIT_KEY,
+    /// then $GATEPASS_SIGNING_KEY.
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
+    /// Check the log's signatures against these public keys before signing its head.
+    /// Default: the signing key's own public key.
+    #[arg(long, value_name = "JWKS")]
+    keys: Option<PathBuf>,
+    /// Write the checkpoint to this file (replaced atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -120,7 +151,30 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Sub::Verify(a) => verify(a),
         Sub::Report(a) => report(a),
         Sub::Repair(a) => repair(a),
+        Sub::Checkpoint(a) => checkpoint(a),
     }
+}
+
+/// The largest checkpoint file read: a checkpoint is a few hundred bytes.
+const MAX_CHECKPOINT_BYTES: u64 = 64 * 1024;
+
+/// Reads and verifies the checkpoint in `path` against `keys`.
+fn load_checkpoint(path: &Path, keys: &Jwks) -> anyhow::Result<VerifiedCheckpoint> {
+    let shown = path.display();
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CHECKPOINT_BYTES + 1).read_to_string(&mut text))
+        .with_context(|| format!("cannot read checkpoint {shown} (--checkpoint)"))?;
+    if text.len() as u64 > MAX_CHECKPOINT_BYTES {
+        bail!(
+            "checkpoint {shown} is larger than {MAX_CHECKPOINT_BYTES} bytes: not a checkpoint written by `gatepass audit checkpoint`"
+        );
+    }
+    verify_checkpoint(&text, keys).with_context(|| {
+        format!(
+            "checkpoint {shown} cannot be trusted: it was altered, is not a gatepass checkpoint, or was signed by a key not in --keys; take the copy from where checkpoints are kept and check --keys"
+        )
+    })
 }
 
 fn load_keys(path: Option<&Path>) -> anyhow::Result<Option<Jwks>> {
@@ -129,10 +183,27 @@ fn load_keys(path: Option<&Path>) -> anyhow::Result<Option<Jwks>> {
 }
 
 fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let keys = load_keys(a.keys.as_deref())?;
+    let mut checkpoints = Vec::with_capacity(a.checkpoints.len());
+    if let Some(keys) = &keys {
+        for path in &a.checkpoints {
+            let c = load_checkpoint(path, keys)?;
+            eprintln!(
+                "gatepass: checkpoint {}: head {} signed by {} at {}",
+                path.display(),
+                c.checkpoint.head,
+                c.kid,
+                Timestamp::from_second(c.checkpoint.iat)
+                    .map_or_else(|_| c.checkpoint.iat.to_string(), |t| t.to_string())
+            );
+            checkpoints.push(c.checkpoint);
+        }
+    }
     let options = VerifyOptions {
-        keys: load_keys(a.keys.as_deref())?,
+        keys,
         require_signatures: a.require_signatures,
         anchors: a.anchors.clone(),
+        checkpoints,
     };
     let report = verify_log(&a.log, options)?;
     let log = a.log.display();
@@ -146,9 +217,13 @@ fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
     } else {
         "none signed".to_owned()
     };
+    let matched = match report.checkpoints_checked {
+        0 => String::new(),
+        n => format!(", {n} checkpoint(s) matched"),
+    };
     match &report.broken {
         None => eprintln!(
-            "gatepass: audit log {log} is intact: {} record(s), {signed}{}",
+            "gatepass: audit log {log} is intact: {} record(s), {signed}{matched}{}",
             report.records,
             report
                 .head
@@ -178,6 +253,7 @@ fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
                 "records": report.records,
                 "signed": report.signed,
                 "signatures_checked": report.signatures_checked,
+                "checkpoints_checked": report.checkpoints_checked,
                 "head": report.head.map(|h| h.to_string()),
                 "broken": report.broken.as_ref().map(|b| serde_json::json!({
                     "line": b.line,
@@ -274,12 +350,7 @@ fn report(a: ReportArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn repair(a: RepairArgs) -> anyhow::Result<ExitCode> {
-    let key = a
-        .key
-        .as_deref()
-        .map(SigningKey::from_file)
-        .transpose()
-        .context("cannot load --key")?;
+    let key = flags::audit_signing_key("--key", a.key.as_deref())?;
     let log = gatepass::audit::AuditLog::new(&a.log);
     match log.repair(Timestamp::now(), Actor::from_env(), key.as_ref()) {
         Ok(r) => {
@@ -304,4 +375,65 @@ fn repair(a: RepairArgs) -> anyhow::Result<ExitCode> {
         }
         Err(e) => Err(e.into()),
     }
+}
+
+fn checkpoint(a: CheckpointArgs) -> anyhow::Result<ExitCode> {
+    let log = a.log.display();
+    let key = flags::audit_signing_key("--key", a.key.as_deref())?.with_context(|| {
+        format!(
+            "no key to sign the checkpoint with: pass --key FILE (the gate key), or set {} or {} to its PEM text",
+            flags::AUDIT_KEY_VAR,
+            flags::SIGNING_KEY_VAR
+        )
+    })?;
+    let keys = match load_keys(a.keys.as_deref())? {
+        Some(keys) => keys,
+        None => Jwks::from_keys([key.public_key().clone()]),
+    };
+    // Only an intact log, with every signature valid, gets a signed head: a checkpoint must
+    // never vouch for a log that was already rewritten.
+    let report = verify_log(
+        &a.log,
+        VerifyOptions {
+            keys: Some(keys),
+            ..VerifyOptions::default()
+        },
+    )?;
+    if let Some(b) = &report.broken {
+        eprintln!(
+            "gatepass: audit log {log} is BROKEN at line {}: {}: {}; no checkpoint written (run `gatepass audit verify {log}`; if records are signed by another key too, pass --keys with every key)",
+            b.line, b.kind, b.message
+        );
+        return Ok(ExitCode::from(EXIT_DENIED));
+    }
+    let (Some(head), Some(origin)) = (report.head, report.first) else {
+        bail!("audit log {log} has no records yet: there is no head to checkpoint");
+    };
+    let iat = Timestamp::now().as_second();
+    let jws = sign_checkpoint(
+        &key,
+        &Checkpoint {
+            head,
+            origin: origin.line_hash,
+            iat,
+        },
+    )?;
+    match &a.out {
+        Some(path) => {
+            crate::records::write_record(path, &jws)?;
+            eprintln!(
+                "gatepass: checkpoint of {log} written to {}: head {head}, signed by {}",
+                path.display(),
+                key.kid()
+            );
+        }
+        None => {
+            println!("{jws}");
+            eprintln!(
+                "gatepass: checkpoint of {log}: head {head}, signed by {}",
+                key.kid()
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
