@@ -212,8 +212,12 @@ fn approve_writes_a_verifiable_record_and_shows_what_is_approved() {
     }
     assert!(err.contains("evidence/eval.json"));
     assert!(
-        !err.contains("warning"),
+        !err.contains("readable by group or others"),
         "a 0600 key gives no warning:\n{err}"
+    );
+    assert!(
+        err.contains("warning: no --policy given, so nothing was checked"),
+        "{err}"
     );
     let pem = fx.key.to_pem().unwrap();
     let body = pem.lines().nth(1).unwrap();

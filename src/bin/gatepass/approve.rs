@@ -22,7 +22,7 @@ pub struct Args {
     /// The role you approve as (a role of the policy's `[roles]`).
     #[arg(long, value_name = "ROLE")]
     role: String,
-    /// Your approver id, as reports show it.
+    /// Your id: your entry in the policy's `[people]` (or one of your GitHub logins).
     #[arg(long, value_name = "ID")]
     approver: String,
     /// A comment recorded with the approval.
@@ -34,6 +34,11 @@ pub struct Args {
     /// The approval stops counting after this long (e.g. 7d); default: only the policy's `max_age` limits it.
     #[arg(long, value_name = "DURATION", value_parser = records::duration_arg)]
     expires: Option<Duration>,
+    /// Check the record against this policy before signing: refuse an environment, role or
+    /// waived criterion it does not know, a key it names for nobody, or an approver id that is
+    /// not the key owner's. Without it, nothing is checked (a warning says so).
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
     /// Where to write the record; default: <name>-<version>.<environment>.<role>.<approver>.approval.jwt here.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -54,6 +59,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         records::non_blank("--condition", condition)?;
     }
     let key = records::load_key(&args.key)?;
+    records::check_against_policy(
+        args.policy.as_deref(),
+        &args.environment,
+        &key,
+        &args.approver,
+        records::Signs::Approval { role: &args.role },
+    )?;
     let hashed = records::load_release(&args.release)?;
     let (release, short) = records::release_ref(&hashed);
     let (iat, exp) = records::times(args.expires)?;

@@ -29,6 +29,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         None => jiff::Timestamp::now(),
     };
     let run = gate::run(&args.gate.request(now)?, now, progress().as_ref())?;
+    if let Some(warnings) = run.policy.rendered_warnings() {
+        eprint!("{warnings}");
+    }
     eprint!("{}", render::human(&run.decision, false));
     if args.gate.format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&run.decision)?);

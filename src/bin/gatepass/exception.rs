@@ -32,12 +32,17 @@ pub struct Args {
     /// The risk you accept by shipping anyway.
     #[arg(long, value_name = "TEXT")]
     risk_acceptance: String,
-    /// Your approver id, as reports show it.
+    /// Your id: your entry in the policy's `[people]` (or one of your GitHub logins).
     #[arg(long, value_name = "ID")]
     approver: String,
     /// How long the exception stands (default 4h; the policy's `[exceptions].max_ttl` is the most it honours).
     #[arg(long, value_name = "DURATION", value_parser = records::duration_arg)]
     expires: Option<Duration>,
+    /// Check the record against this policy before signing: refuse an environment, role or
+    /// waived criterion it does not know, a key it names for nobody, or an approver id that is
+    /// not the key owner's. Without it, nothing is checked (a warning says so).
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
     /// Where to write the record; default: <name>-<version>.<environment>.exception.<approver>.jwt here.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -61,6 +66,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     let key = records::load_key(&args.key)?;
+    records::check_against_policy(
+        args.policy.as_deref(),
+        &args.environment,
+        &key,
+        &args.approver,
+        records::Signs::Exception {
+            waived: &args.waive,
+        },
+    )?;
     let hashed = records::load_release(&args.release)?;
     let (release, short) = records::release_ref(&hashed);
     let lifetime = args.expires.unwrap_or(DEFAULT_EXPIRES);

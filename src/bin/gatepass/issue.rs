@@ -41,6 +41,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let now = jiff::Timestamp::now();
     let run = gate::run(&args.gate.request(now)?, now, progress().as_ref())?;
     let warn = args.mode == Mode::Warn;
+    if let Some(warnings) = run.policy.rendered_warnings() {
+        eprint!("{warnings}");
+    }
     eprint!("{}", render::human(&run.decision, warn));
     if args.gate.format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&run.decision)?);

@@ -183,3 +183,93 @@ pub fn non_blank(flag: &str, value: &str) -> anyhow::Result<()> {
 pub fn out_path(out: Option<PathBuf>, default: String) -> PathBuf {
     out.unwrap_or_else(|| PathBuf::from(default))
 }
+
+/// What a record signs, to hold against a policy before signing.
+pub enum Signs<'a> {
+    /// An approval as `role`.
+    Approval { role: &'a str },
+    /// An exception waiving `waived`.
+    Exception { waived: &'a [String] },
+}
+
+/// With `--policy`, refuses a record the policy would not count: another environment, an
+/// unknown role or criterion, a non-waivable criterion, a key the policy names for nobody, an
+/// approver id that is not the key owner's, or a role the key owner does not hold. Without it,
+/// warns that nothing was checked.
+pub fn check_against_policy(
+    policy: Option<&Path>,
+    environment: &str,
+    key: &SigningKey,
+    approver: &str,
+    signs: Signs<'_>,
+) -> anyhow::Result<()> {
+    let Some(path) = policy else {
+        eprintln!(
+            "gatepass: warning: no --policy given, so nothing was checked: the environment, {}, approver id and signing key are signed as written; pass --policy FILE to refuse what the gate would not count",
+            match signs {
+                Signs::Approval { .. } => "role",
+                Signs::Exception { .. } => "waived criteria",
+            }
+        );
+        return Ok(());
+    };
+    let policy = gatepass::policy::Policy::load(path)?;
+    let file = path.display();
+    if environment != policy.environment {
+        bail!(
+            "--environment {environment:?} is not the environment of the policy {file} ({:?}); approve for the environment the policy guards",
+            policy.environment
+        );
+    }
+    let role = match signs {
+        Signs::Approval { role } => {
+            if !policy.roles.contains_key(role) {
+                let known: Vec<&str> = policy.roles.keys().map(String::as_str).collect();
+                bail!(
+                    "--role {role:?} is not a role of the policy {file}; its roles are: {}",
+                    known.join(", ")
+                );
+            }
+            role.to_owned()
+        }
+        Signs::Exception { waived } => {
+            let Some(rules) = &policy.exceptions else {
+                bail!(
+                    "the policy {file} has no [exceptions] table, so no exception would be honoured"
+                );
+            };
+            for id in waived {
+                if policy.criterion(id).is_none() {
+                    let known: Vec<&str> = policy.criteria.iter().map(|c| c.id.as_str()).collect();
+                    bail!(
+                        "--waive {id:?} is not a criterion of the policy {file}; its criteria are: {}",
+                        known.join(", ")
+                    );
+                }
+                if !rules.is_waivable(id) {
+                    bail!(
+                        "--waive {id:?}: the policy {file} lists it as non_waivable; no exception can waive it"
+                    );
+                }
+            }
+            rules.approvers.role.clone()
+        }
+    };
+    let Some(person) = policy.person_of_kid(key.kid()) else {
+        bail!(
+            "the key {} is not named in the policy {file}; the gate would ignore this record (list the public key under your entry in [people])",
+            key.kid()
+        );
+    };
+    if !person.is_named(approver) {
+        bail!(
+            "--approver {approver:?}: the policy {file} says this key belongs to `{person}`; a record counts as the person who owns its key, so sign as `{person}`"
+        );
+    }
+    if !policy.holds(person, &role) {
+        bail!(
+            "`{person}` does not hold role `{role}` in the policy {file}; the gate would not count this record"
+        );
+    }
+    Ok(())
+}

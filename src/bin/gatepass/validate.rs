@@ -62,6 +62,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         now,
         progress().as_ref(),
     )?;
+    if let Some(warnings) = run.policy.rendered_warnings() {
+        eprint!("{warnings}");
+    }
     eprint!("{}", render::validation(&run.decision));
     if args.format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&run.decision)?);
