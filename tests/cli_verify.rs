@@ -629,3 +629,31 @@ fn keys_can_be_fetched_from_a_loopback_url() {
     ]));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn a_replay_store_shared_by_targets_with_different_leeways_refuses_a_replay() {
+    let f = fixture();
+    let db = f.dir.path().join("replay.jsonl");
+    let d = db.to_str().unwrap();
+    let t = now();
+    // A 15-minute token that expires in a few seconds.
+    let token = mint::mint(&f.key, &claims(t - 895, t + 5)).unwrap();
+    // Target A (no leeway) admits it while it is valid.
+    let out = verify(&f, &["--replay-db", d, "--leeway", "0"], &token);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Wait until it has expired for A (bounded).
+    for _ in 0..50 {
+        if now() > t + 5 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(now() > t + 5);
+    // A admits another token; that write prunes what A no longer needs.
+    let out = verify(&f, &["--replay-db", d, "--leeway", "0"], &fresh_token(&f));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Target B (leeway 300) would still accept the first token by its times: the store refuses it.
+    let out = verify(&f, &["--replay-db", d, "--leeway", "300"], &token);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("[replayed]"), "{}", stderr(&out));
+}

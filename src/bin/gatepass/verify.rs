@@ -33,7 +33,7 @@ pub struct Args {
     /// Refuse exception tokens.
     #[arg(long)]
     deny_exceptions: bool,
-    /// Replay store: refuse a `jti` seen before (entries kept until their exp).
+    /// Replay store: refuse a `jti` seen before (entries kept until their exp + 300 s).
     #[arg(long, value_name = "FILE")]
     replay_db: Option<PathBuf>,
     /// Restart receipt: written on first success; admits the same token past exp on restart.
