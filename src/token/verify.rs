@@ -499,7 +499,9 @@ impl Verifier {
     }
 
     /// Clock leeway for `iat`, `nbf` and `exp`. Default 60 s, at most [`MAX_LEEWAY_SECS`]
-    /// (larger values are clamped). A larger value accepts tokens longer after they expired.
+    /// (300 s): larger values are clamped to it, as `gatepass verify` refuses them. A larger
+    /// value accepts tokens longer after they expired (and issued further in the future); 0
+    /// turns clock skew between the gate and the target into rejections.
     pub fn leeway(mut self, leeway: Duration) -> Self {
         self.leeway = leeway.as_secs().min(MAX_LEEWAY_SECS);
         self
