@@ -796,3 +796,58 @@ fn a_replay_store_shared_by_targets_with_different_leeways_refuses_a_replay() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("[replayed]"), "{}", stderr(&out));
 }
+
+#[test]
+fn verify_pins_the_policy_by_digest_and_id() {
+    let f = fixture();
+    let token = fresh_token(&f);
+    let right = Sha256Digest::of(b"p").prefixed();
+    let other = Sha256Digest::of(b"another policy").prefixed();
+    // A token for another policy digest is rejected, naming the rule.
+    let out = verify(&f, &["--policy-digest", &other], &token);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("[policy-digest]"), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+    // Any one of the pinned digests is enough.
+    let out = verify(
+        &f,
+        &["--policy-digest", &other, "--policy-digest", &right],
+        &token,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The policy id.
+    let out = verify(&f, &["--policy-id", "summarizer-staging"], &token);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("[policy-id]"), "{}", stderr(&out));
+    let out = verify(
+        &f,
+        &[
+            "--policy-id",
+            "summarizer-production",
+            "--policy-digest",
+            &right,
+        ],
+        &token,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Malformed pins are exit 2: only the token's own `sha256:<64 lowercase hex>` form.
+    let hex = right.trim_start_matches("sha256:").to_owned();
+    for bad in [
+        hex.clone(),
+        format!("sha256:{}", hex.to_uppercase()),
+        format!("sha256:{}", &hex[..63]),
+        format!("sha512:{hex}"),
+        "sha256:".to_owned(),
+        String::new(),
+    ] {
+        let out = verify(&f, &["--policy-digest", &bad], &token);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("--policy-digest"),
+            "{bad:?}: {}",
+            stderr(&out)
+        );
+    }
+    let out = verify(&f, &["--policy-id", " "], &token);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

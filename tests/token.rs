@@ -805,3 +805,60 @@ fn leeway_is_capped_at_300_s_and_documented_so() {
         .expect("docs/deploy-target.md has a row for --leeway");
     assert!(row.contains("300"), "{row}");
 }
+
+/// A deploy target may pin the policy: its id, and one or more digests.
+#[test]
+fn pinned_policy_id_and_digests() {
+    let token = mint::mint(&rfc_key(), &claims()).unwrap();
+    let right = Sha256Digest::of(b"policy");
+    let other = Sha256Digest::of(b"another policy");
+    // Any one of the pinned digests admits the token.
+    verifier()
+        .policy_digest(other)
+        .policy_digest(right)
+        .verify_at(&token, NOW)
+        .unwrap();
+    verifier()
+        .policy_id("summarizer-production")
+        .verify_at(&token, NOW)
+        .unwrap();
+    let err = verifier()
+        .policy_digest(other)
+        .verify_at(&token, NOW)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Rejection::PolicyDigest {
+            expected: vec![other.prefixed()],
+            found: right.prefixed(),
+        }
+    );
+    assert_eq!(err.rule(), "policy-digest");
+    let err = verifier()
+        .policy_id("summarizer-staging")
+        .verify_at(&token, NOW)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Rejection::PolicyId {
+            expected: "summarizer-staging".into(),
+            found: "summarizer-production".into(),
+        }
+    );
+    assert_eq!(err.rule(), "policy-id");
+    // The claim is compared exactly: another spelling of the same digest is not the pinned one.
+    let mut c = claims();
+    c.policy.digest = c.policy.digest.to_uppercase().replace("SHA256:", "sha256:");
+    let upper = mint::mint(&rfc_key(), &c).unwrap();
+    assert!(matches!(
+        verifier().policy_digest(right).verify_at(&upper, NOW),
+        Err(Rejection::PolicyDigest { .. })
+    ));
+    // Restarts under a receipt are held to the same pins.
+    assert!(matches!(
+        verifier()
+            .policy_id("summarizer-staging")
+            .verify_ignoring_expiry_at(&token, NOW + 7200),
+        Err(Rejection::PolicyId { .. })
+    ));
+}

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use gatepass::audit::{Actor, Record};
-use gatepass::hash;
+use gatepass::hash::{self, Sha256Digest};
 use gatepass::token::claims::MAX_TTL_CAP_SECS;
 use gatepass::token::receipt::Receipt;
 use gatepass::token::replay::{ReplayDb, ReplayError};
@@ -34,6 +34,12 @@ pub struct Args {
     /// Refuse exception tokens.
     #[arg(long)]
     deny_exceptions: bool,
+    /// Require the token's `policy.id` to be ID.
+    #[arg(long, value_name = "ID")]
+    policy_id: Option<String>,
+    /// Require the token's `policy.digest` to be this `sha256:<hex>` (repeatable: any one of them).
+    #[arg(long = "policy-digest", value_name = "sha256:HEX")]
+    policy_digests: Vec<String>,
     /// Replay store: refuse a `jti` seen before (entries kept until their exp + 300 s).
     #[arg(long, value_name = "FILE")]
     replay_db: Option<PathBuf>,
@@ -69,6 +75,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.max_ttl
         );
     }
+    if args
+        .policy_id
+        .as_ref()
+        .is_some_and(|id| id.trim().is_empty())
+    {
+        bail!("--policy-id must name the policy (its `id`) this target accepts");
+    }
+    let policy_digests = args
+        .policy_digests
+        .iter()
+        .map(|d| parse_policy_digest(d))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let audit = args.audit.recorder()?;
     let reject = |r: &Rejection| rejected(r, &audit, &args.audience);
     let artifacts = args
@@ -94,6 +112,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(iss) => verifier.issuer(iss),
         None => verifier,
     };
+    let verifier = match &args.policy_id {
+        Some(id) => verifier.policy_id(id),
+        None => verifier,
+    };
+    let verifier = policy_digests
+        .into_iter()
+        .fold(verifier, Verifier::policy_digest);
     let receipt = match &args.receipt {
         Some(path) => Receipt::load(path)?,
         None => None,
@@ -197,6 +222,19 @@ fn summarise(v: &VerifiedToken, now: i64, restarted: bool, artifacts: usize) {
             e.expires
         );
     }
+}
+
+/// A pinned policy digest, in exactly the form tokens carry it: `sha256:<64 lowercase hex>`.
+fn parse_policy_digest(value: &str) -> anyhow::Result<Sha256Digest> {
+    value
+        .strip_prefix("sha256:")
+        .filter(|hex| hex.len() == 64)
+        .and_then(|hex| hex.parse().ok())
+        .with_context(|| {
+            format!(
+                "--policy-digest {value:?}: expected `sha256:` and 64 lowercase hex characters, as in the token's `policy.digest`"
+            )
+        })
 }
 
 fn read_token(arg: Option<&str>) -> anyhow::Result<String> {
