@@ -629,3 +629,225 @@ fn keys_can_be_fetched_from_a_loopback_url() {
     ]));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// Serves the same HTTP response to up to `n` requests on 127.0.0.1; returns the URL.
+fn serve_n(body: String, n: usize) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for _ in 0..n {
+            let Ok((mut stream, _)) = listener.accept() else {
+                return;
+            };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let response = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    format!("http://{addr}/.well-known/jwks.json")
+}
+
+/// An "HTTP proxy" on 127.0.0.1 that answers every request with `body` (an attacker's key set)
+/// and counts the connections it gets.
+fn fake_proxy(body: String) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    std::thread::spawn(move || {
+        for _ in 0..8 {
+            let Ok((mut stream, _)) = listener.accept() else {
+                return;
+            };
+            counter.fetch_add(1, Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let response = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    (format!("http://{addr}"), seen)
+}
+
+#[test]
+fn loopback_key_urls_never_go_through_a_proxy() {
+    use std::sync::atomic::Ordering;
+    let f = fixture();
+    let attacker = SigningKey::generate().unwrap();
+    let attacker_jwks = Jwks::from_keys([attacker.public_key().clone()])
+        .to_json()
+        .to_string();
+    let (proxy, proxy_hits) = fake_proxy(attacker_jwks);
+    let url = serve_n(std::fs::read_to_string(&f.jwks).unwrap(), 2);
+    let t = now();
+    let forged = mint::mint(&attacker, &claims(t, t + 900)).unwrap();
+    let with_proxy = |token: &str| {
+        let mut cmd = gatepass();
+        for var in [
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+        ] {
+            cmd.env(var, &proxy);
+        }
+        cmd.env_remove("NO_PROXY").env_remove("no_proxy");
+        run(cmd
+            .args(["verify", "--keys", &url, "--audience", "production"])
+            .arg(token))
+    };
+    // The forged token is checked against the real key server's keys, not the proxy's.
+    let out = with_proxy(&forged);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("[unknown-key]"), "{}", stderr(&out));
+    // A genuine token verifies with the keys from the real (loopback) server.
+    let out = with_proxy(&fresh_token(&f));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        proxy_hits.load(Ordering::SeqCst),
+        0,
+        "the proxy must see no connection"
+    );
+}
+
+#[test]
+fn a_key_server_that_trickles_its_body_hits_the_10_s_deadline() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let Ok((mut stream, _)) = listener.accept() else {
+            return;
+        };
+        let mut buf = [0u8; 4096];
+        let _ = stream.read(&mut buf);
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 64\r\nconnection: close\r\n\r\n";
+        if stream.write_all(head.as_bytes()).is_err() {
+            return;
+        }
+        // One byte every 2 s; bounded (30 s), and stops as soon as the client hangs up.
+        for _ in 0..15 {
+            if stream
+                .write_all(b" ")
+                .and_then(|()| stream.flush())
+                .is_err()
+            {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_secs(2));
+        }
+    });
+    let url = format!("http://{addr}/jwks.json");
+    let f = fixture();
+    let started = std::time::Instant::now();
+    let out = run(gatepass().args([
+        "verify",
+        "--keys",
+        &url,
+        "--audience",
+        "production",
+        &fresh_token(&f),
+    ]));
+    let took = started.elapsed();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        took < std::time::Duration::from_secs(20),
+        "took {took:?}: {err}"
+    );
+    assert!(err.contains(&url), "names the URL: {err}");
+    assert!(err.contains("10 s"), "names the deadline: {err}");
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn a_replay_store_shared_by_targets_with_different_leeways_refuses_a_replay() {
+    let f = fixture();
+    let db = f.dir.path().join("replay.jsonl");
+    let d = db.to_str().unwrap();
+    let t = now();
+    // A 15-minute token that expires in a few seconds.
+    let token = mint::mint(&f.key, &claims(t - 895, t + 5)).unwrap();
+    // Target A (no leeway) admits it while it is valid.
+    let out = verify(&f, &["--replay-db", d, "--leeway", "0"], &token);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Wait until it has expired for A (bounded).
+    for _ in 0..50 {
+        if now() > t + 5 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(now() > t + 5);
+    // A admits another token; that write prunes what A no longer needs.
+    let out = verify(&f, &["--replay-db", d, "--leeway", "0"], &fresh_token(&f));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Target B (leeway 300) would still accept the first token by its times: the store refuses it.
+    let out = verify(&f, &["--replay-db", d, "--leeway", "300"], &token);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("[replayed]"), "{}", stderr(&out));
+}
+
+#[test]
+fn verify_pins_the_policy_by_digest_and_id() {
+    let f = fixture();
+    let token = fresh_token(&f);
+    let right = Sha256Digest::of(b"p").prefixed();
+    let other = Sha256Digest::of(b"another policy").prefixed();
+    // A token for another policy digest is rejected, naming the rule.
+    let out = verify(&f, &["--policy-digest", &other], &token);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("[policy-digest]"), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+    // Any one of the pinned digests is enough.
+    let out = verify(
+        &f,
+        &["--policy-digest", &other, "--policy-digest", &right],
+        &token,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The policy id.
+    let out = verify(&f, &["--policy-id", "summarizer-staging"], &token);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("[policy-id]"), "{}", stderr(&out));
+    let out = verify(
+        &f,
+        &[
+            "--policy-id",
+            "summarizer-production",
+            "--policy-digest",
+            &right,
+        ],
+        &token,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Malformed pins are exit 2: only the token's own `sha256:<64 lowercase hex>` form.
+    let hex = right.trim_start_matches("sha256:").to_owned();
+    for bad in [
+        hex.clone(),
+        format!("sha256:{}", hex.to_uppercase()),
+        format!("sha256:{}", &hex[..63]),
+        format!("sha512:{hex}"),
+        "sha256:".to_owned(),
+        String::new(),
+    ] {
+        let out = verify(&f, &["--policy-digest", &bad], &token);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("--policy-digest"),
+            "{bad:?}: {}",
+            stderr(&out)
+        );
+    }
+    let out = verify(&f, &["--policy-id", " "], &token);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

@@ -772,3 +772,93 @@ fn ed25519_speccheck_cases() {
     ];
     assert_eq!(got, expected);
 }
+
+/// The leeway is capped at 300 s in the library as in the CLI (larger values are clamped), and
+/// the option table in `docs/token.md` says so.
+#[test]
+fn leeway_is_capped_at_300_s_and_documented_so() {
+    use gatepass::token::verify::MAX_LEEWAY_SECS;
+    assert_eq!(MAX_LEEWAY_SECS, 300);
+    let token = mint::mint(&rfc_key(), &claims()).unwrap();
+    let lenient = verifier().leeway(std::time::Duration::from_secs(3600));
+    lenient.verify_at(&token, NOW + 900 + 299).unwrap();
+    assert_eq!(
+        lenient.verify_at(&token, NOW + 900 + 300),
+        Err(Rejection::Expired {
+            exp: NOW + 900,
+            now: NOW + 900 + 300
+        }),
+        "a leeway over 300 s is clamped to 300 s"
+    );
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/token.md")).unwrap();
+    let row = doc
+        .lines()
+        .find(|l| l.starts_with("| `.leeway(d)`"))
+        .expect("docs/token.md has a row for .leeway");
+    assert!(!row.contains("no upper bound"), "{row}");
+    assert!(row.contains("300 s"), "{row}");
+    let deploy = std::fs::read_to_string(root.join("docs/deploy-target.md")).unwrap();
+    let row = deploy
+        .lines()
+        .find(|l| l.starts_with("| `--leeway S`"))
+        .expect("docs/deploy-target.md has a row for --leeway");
+    assert!(row.contains("300"), "{row}");
+}
+
+/// A deploy target may pin the policy: its id, and one or more digests.
+#[test]
+fn pinned_policy_id_and_digests() {
+    let token = mint::mint(&rfc_key(), &claims()).unwrap();
+    let right = Sha256Digest::of(b"policy");
+    let other = Sha256Digest::of(b"another policy");
+    // Any one of the pinned digests admits the token.
+    verifier()
+        .policy_digest(other)
+        .policy_digest(right)
+        .verify_at(&token, NOW)
+        .unwrap();
+    verifier()
+        .policy_id("summarizer-production")
+        .verify_at(&token, NOW)
+        .unwrap();
+    let err = verifier()
+        .policy_digest(other)
+        .verify_at(&token, NOW)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Rejection::PolicyDigest {
+            expected: vec![other.prefixed()],
+            found: right.prefixed(),
+        }
+    );
+    assert_eq!(err.rule(), "policy-digest");
+    let err = verifier()
+        .policy_id("summarizer-staging")
+        .verify_at(&token, NOW)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Rejection::PolicyId {
+            expected: "summarizer-staging".into(),
+            found: "summarizer-production".into(),
+        }
+    );
+    assert_eq!(err.rule(), "policy-id");
+    // The claim is compared exactly: another spelling of the same digest is not the pinned one.
+    let mut c = claims();
+    c.policy.digest = c.policy.digest.to_uppercase().replace("SHA256:", "sha256:");
+    let upper = mint::mint(&rfc_key(), &c).unwrap();
+    assert!(matches!(
+        verifier().policy_digest(right).verify_at(&upper, NOW),
+        Err(Rejection::PolicyDigest { .. })
+    ));
+    // Restarts under a receipt are held to the same pins.
+    assert!(matches!(
+        verifier()
+            .policy_id("summarizer-staging")
+            .verify_ignoring_expiry_at(&token, NOW + 7200),
+        Err(Rejection::PolicyId { .. })
+    ));
+}

@@ -1,7 +1,11 @@
 //! A file-backed replay store: each `jti` is accepted once.
 //!
 //! Format: JSON Lines `{"jti":"…","exp":1700000000}`. Entries are kept until their `exp` plus
-//! the leeway has passed, then pruned. Every check-and-record runs under an exclusive lock on
+//! the largest leeway any verifier accepts ([`MAX_LEEWAY_SECS`], or the caller's leeway if that is
+//! larger) has passed, then pruned. Pruning never depends on the leeway of the verifier that
+//! happens to write: targets with different leeways can share one store, and an entry stays
+//! until no target sharing it could still accept the token. Every check-and-record runs under an
+//! exclusive lock on
 //! `FILE.lock` and replaces `FILE` atomically (write to a temporary file, fsync, rename), so two
 //! verifiers starting at once cannot both accept the same token, and a crash never leaves a
 //! half-written store.
@@ -11,6 +15,8 @@ use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use super::verify::MAX_LEEWAY_SECS;
 
 /// A replay store that could not be used. The token is refused (fail closed).
 #[derive(Debug, thiserror::Error)]
@@ -57,7 +63,10 @@ impl ReplayDb {
     }
 
     /// Records `jti` (valid until `exp`), or fails with [`ReplayError::Replayed`] if it is there.
-    /// Entries whose `exp + leeway` is before `now` are pruned.
+    ///
+    /// Entries whose `exp` plus [`MAX_LEEWAY_SECS`] (or plus `leeway`, if larger) is before `now`
+    /// are pruned: a verifier with a small leeway never drops an entry that another verifier
+    /// sharing the store, with a larger leeway, would still accept.
     pub fn check_and_record(
         &self,
         jti: &str,
@@ -92,6 +101,7 @@ impl ReplayDb {
             Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(io_err(e)),
         };
+        let keep_for = leeway.max(MAX_LEEWAY_I64);
         let mut keep = Vec::new();
         for (i, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
@@ -104,7 +114,7 @@ impl ReplayDb {
             if entry.jti == jti {
                 return Err(ReplayError::Replayed(jti.to_owned()));
             }
-            if entry.exp.saturating_add(leeway) >= now {
+            if entry.exp.saturating_add(keep_for) >= now {
                 keep.push(entry);
             }
         }
@@ -120,6 +130,9 @@ impl ReplayDb {
         replace_file(&self.path, out.as_bytes()).map_err(io_err)
     }
 }
+
+/// [`MAX_LEEWAY_SECS`] as the store's time type (300 always fits).
+const MAX_LEEWAY_I64: i64 = MAX_LEEWAY_SECS as i64;
 
 fn lock_path(path: &Path) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
@@ -173,6 +186,25 @@ mod tests {
         let text = fs::read_to_string(dir.path().join("replay.jsonl")).unwrap();
         assert!(!text.contains("\"a\""), "{text}");
         assert!(text.contains("\"b\""));
+    }
+
+    #[test]
+    fn a_store_shared_by_verifiers_with_different_leeways_keeps_entries_for_the_largest() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = ReplayDb::new(dir.path().join("replay.jsonl"));
+        // Target A (leeway 0) admits "a" while it is valid.
+        db.check_and_record("a", 1000, 990, 0).unwrap();
+        // After a's exp, A admits "b"; its write must not drop "a" ...
+        db.check_and_record("b", 5000, 1010, 0).unwrap();
+        // ... because target B (leeway 300) would still accept "a" by its times.
+        assert!(matches!(
+            db.check_and_record("a", 1000, 1010, 300),
+            Err(ReplayError::Replayed(_))
+        ));
+        // Past exp + the maximum leeway, no verifier accepts "a": it is pruned.
+        db.check_and_record("c", 5000, 1000 + 301, 0).unwrap();
+        let text = fs::read_to_string(dir.path().join("replay.jsonl")).unwrap();
+        assert!(!text.contains("\"a\""), "{text}");
     }
 
     #[test]

@@ -15,7 +15,8 @@
 //! ```
 //!
 //! Every check is on by default and cannot be switched off, except `iss` (checked only when
-//! [`Verifier::issuer`] is set) and exception tokens (accepted unless
+//! [`Verifier::issuer`] is set), the policy (checked only when [`Verifier::policy_id`] or
+//! [`Verifier::policy_digest`] is set) and exception tokens (accepted unless
 //! [`Verifier::deny_exceptions`] is set). A verifier without [`Verifier::audience`] refuses
 //! every token: an audience is required.
 
@@ -180,6 +181,22 @@ pub enum Rejection {
         /// The `iss` found.
         found: String,
     },
+    /// `policy.id` differs from the policy id the verifier pins.
+    #[error("policy {found:?} is not the pinned policy {expected:?}")]
+    PolicyId {
+        /// The policy id required.
+        expected: String,
+        /// The `policy.id` found.
+        found: String,
+    },
+    /// `policy.digest` is none of the policy digests the verifier pins.
+    #[error("policy digest {found:?} is not a pinned digest ({})", expected.join(", "))]
+    PolicyDigest {
+        /// The pinned digests, `sha256:<hex>`, in the order they were given.
+        expected: Vec<String>,
+        /// The `policy.digest` found.
+        found: String,
+    },
     /// `exp - iat` exceeds the maximum lifetime.
     #[error("lifetime of {lifetime} s exceeds the maximum of {max} s")]
     LifetimeTooLong {
@@ -266,6 +283,8 @@ impl Rejection {
             Self::NoAudience => "no-audience",
             Self::Audience { .. } => "audience",
             Self::Issuer { .. } => "issuer",
+            Self::PolicyId { .. } => "policy-id",
+            Self::PolicyDigest { .. } => "policy-digest",
             Self::LifetimeTooLong { .. } => "lifetime",
             Self::IssuedInFuture { .. } => "iat-in-future",
             Self::NotYetValid { .. } => "not-yet-valid",
@@ -465,6 +484,8 @@ pub struct Verifier {
     keys: Jwks,
     audience: Option<String>,
     issuer: Option<String>,
+    policy_id: Option<String>,
+    policy_digests: Vec<String>,
     leeway: u64,
     max_ttl: u64,
     deny_exceptions: bool,
@@ -478,6 +499,8 @@ impl Verifier {
             keys,
             audience: None,
             issuer: None,
+            policy_id: None,
+            policy_digests: Vec::new(),
             leeway: DEFAULT_LEEWAY_SECS,
             max_ttl: MAX_TTL_CAP_SECS,
             deny_exceptions: false,
@@ -498,8 +521,31 @@ impl Verifier {
         self
     }
 
+    /// Pins the policy by id: the token's `policy.id` must equal `id` exactly. Default: any
+    /// policy. Setting it makes a target refuse tokens minted under another policy (say, a
+    /// staging policy whose `environment` was edited to name this target) even when they are
+    /// signed by a trusted key.
+    pub fn policy_id(mut self, id: impl Into<String>) -> Self {
+        self.policy_id = Some(id.into());
+        self
+    }
+
+    /// Pins the policy by digest; call once per accepted digest. The token's `policy.digest`
+    /// must equal one of them exactly, in its `sha256:<64 lowercase hex>` form. Default: any
+    /// digest. Pinning makes a target accept only tokens minted under the reviewed policy
+    /// versions; list the current and the next digest while a policy change rolls out.
+    pub fn policy_digest(mut self, digest: Sha256Digest) -> Self {
+        let digest = digest.prefixed();
+        if !self.policy_digests.contains(&digest) {
+            self.policy_digests.push(digest);
+        }
+        self
+    }
+
     /// Clock leeway for `iat`, `nbf` and `exp`. Default 60 s, at most [`MAX_LEEWAY_SECS`]
-    /// (larger values are clamped). A larger value accepts tokens longer after they expired.
+    /// (300 s): larger values are clamped to it, as `gatepass verify` refuses them. A larger
+    /// value accepts tokens longer after they expired (and issued further in the future); 0
+    /// turns clock skew between the gate and the target into rejections.
     pub fn leeway(mut self, leeway: Duration) -> Self {
         self.leeway = leeway.as_secs().min(MAX_LEEWAY_SECS);
         self
@@ -595,6 +641,18 @@ impl Verifier {
             return Err(Rejection::Issuer {
                 expected: expected.clone(),
                 found: claims.iss.clone(),
+            });
+        }
+        if let Some(expected) = self.policy_id.as_ref().filter(|e| claims.policy.id != **e) {
+            return Err(Rejection::PolicyId {
+                expected: expected.clone(),
+                found: claims.policy.id.clone(),
+            });
+        }
+        if !self.policy_digests.is_empty() && !self.policy_digests.contains(&claims.policy.digest) {
+            return Err(Rejection::PolicyDigest {
+                expected: self.policy_digests.clone(),
+                found: claims.policy.digest.clone(),
             });
         }
         if exp <= iat || nbf > exp {

@@ -2,11 +2,12 @@ use std::io::Read as _;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use gatepass::audit::{Actor, Record};
-use gatepass::hash;
+use gatepass::hash::{self, Sha256Digest};
 use gatepass::token::claims::MAX_TTL_CAP_SECS;
 use gatepass::token::receipt::Receipt;
 use gatepass::token::replay::{ReplayDb, ReplayError};
@@ -33,7 +34,13 @@ pub struct Args {
     /// Refuse exception tokens.
     #[arg(long)]
     deny_exceptions: bool,
-    /// Replay store: refuse a `jti` seen before (entries kept until their exp).
+    /// Require the token's `policy.id` to be ID.
+    #[arg(long, value_name = "ID")]
+    policy_id: Option<String>,
+    /// Require the token's `policy.digest` to be this `sha256:<hex>` (repeatable: any one of them).
+    #[arg(long = "policy-digest", value_name = "sha256:HEX")]
+    policy_digests: Vec<String>,
+    /// Replay store: refuse a `jti` seen before (entries kept until their exp + 300 s).
     #[arg(long, value_name = "FILE")]
     replay_db: Option<PathBuf>,
     /// Restart receipt: written on first success; admits the same token past exp on restart.
@@ -68,6 +75,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.max_ttl
         );
     }
+    if args
+        .policy_id
+        .as_ref()
+        .is_some_and(|id| id.trim().is_empty())
+    {
+        bail!("--policy-id must name the policy (its `id`) this target accepts");
+    }
+    let policy_digests = args
+        .policy_digests
+        .iter()
+        .map(|d| parse_policy_digest(d))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let audit = args.audit.recorder()?;
     let reject = |r: &Rejection| rejected(r, &audit, &args.audience);
     let artifacts = args
@@ -93,6 +112,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(iss) => verifier.issuer(iss),
         None => verifier,
     };
+    let verifier = match &args.policy_id {
+        Some(id) => verifier.policy_id(id),
+        None => verifier,
+    };
+    let verifier = policy_digests
+        .into_iter()
+        .fold(verifier, Verifier::policy_digest);
     let receipt = match &args.receipt {
         Some(path) => Receipt::load(path)?,
         None => None,
@@ -198,6 +224,19 @@ fn summarise(v: &VerifiedToken, now: i64, restarted: bool, artifacts: usize) {
     }
 }
 
+/// A pinned policy digest, in exactly the form tokens carry it: `sha256:<64 lowercase hex>`.
+fn parse_policy_digest(value: &str) -> anyhow::Result<Sha256Digest> {
+    value
+        .strip_prefix("sha256:")
+        .filter(|hex| hex.len() == 64)
+        .and_then(|hex| hex.parse().ok())
+        .with_context(|| {
+            format!(
+                "--policy-digest {value:?}: expected `sha256:` and 64 lowercase hex characters, as in the token's `policy.digest`"
+            )
+        })
+}
+
 fn read_token(arg: Option<&str>) -> anyhow::Result<String> {
     let raw = match arg {
         Some("-") => {
@@ -241,14 +280,47 @@ fn is_loopback(url: &reqwest::Url) -> bool {
 /// Largest key set accepted over the network.
 const MAX_JWKS_BYTES: u64 = 1 << 20;
 
+/// One deadline for the whole key fetch: connect, TLS, headers and body.
+const FETCH_DEADLINE: Duration = Duration::from_secs(10);
+
+/// Fetches the key set under one overall deadline. reqwest's blocking timeouts apply per read,
+/// so a server that trickles its body could hold the start forever; the fetch runs on its own
+/// thread instead, and an answer that is not complete by the deadline is an error. The thread
+/// is left behind on timeout; the process exits right after.
 fn fetch(url: &reqwest::Url) -> anyhow::Result<Vec<u8>> {
+    let deadline = Instant::now() + FETCH_DEADLINE;
+    let (tx, rx) = mpsc::channel();
+    let target = url.clone();
+    std::thread::Builder::new()
+        .name("key-fetch".into())
+        .spawn(move || {
+            let _ = tx.send(fetch_body(&target, deadline));
+        })
+        .context("cannot start the key fetch")?;
+    match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        Ok(result) => result,
+        Err(RecvTimeoutError::Timeout) => bail!(
+            "no complete answer within {} s (connect, headers and body); check that the key server is up and answers promptly, or use a key file",
+            FETCH_DEADLINE.as_secs()
+        ),
+        Err(RecvTimeoutError::Disconnected) => bail!("the key fetch stopped without an answer"),
+    }
+}
+
+fn fetch_body(url: &reqwest::Url, deadline: Instant) -> anyhow::Result<Vec<u8>> {
     // One TLS stack: rustls with ring. Installing twice is harmless.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let response = client
+    let mut builder = reqwest::blocking::Client::builder()
+        .timeout(FETCH_DEADLINE)
+        .connect_timeout(FETCH_DEADLINE)
+        .redirect(reqwest::redirect::Policy::none());
+    if is_loopback(url) {
+        // A proxy from the environment (HTTP_PROXY, ALL_PROXY…) would see, and could answer,
+        // a request for a loopback key set, which is plain http: never for loopback.
+        builder = builder.no_proxy();
+    }
+    let mut response = builder
+        .build()?
         .get(url.clone())
         .header("accept", "application/json")
         .send()?;
@@ -256,10 +328,30 @@ fn fetch(url: &reqwest::Url) -> anyhow::Result<Vec<u8>> {
     if !status.is_success() {
         bail!("HTTP {status}");
     }
-    let mut body = Vec::new();
-    response.take(MAX_JWKS_BYTES + 1).read_to_end(&mut body)?;
-    if body.len() as u64 > MAX_JWKS_BYTES {
+    if response
+        .content_length()
+        .is_some_and(|len| len > MAX_JWKS_BYTES)
+    {
         bail!("the key set is larger than {MAX_JWKS_BYTES} bytes");
     }
-    Ok(body)
+    // Read in chunks and stop at the cap, whatever the server announced.
+    let mut body = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        if Instant::now() >= deadline {
+            bail!("deadline passed while reading the key set");
+        }
+        let n = match response.read(&mut chunk) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if n == 0 {
+            return Ok(body);
+        }
+        if (body.len() + n) as u64 > MAX_JWKS_BYTES {
+            bail!("the key set is larger than {MAX_JWKS_BYTES} bytes");
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
 }
