@@ -498,3 +498,45 @@ fn jws_record_files_are_read() {
     let out = case.check(&[]).output().unwrap();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
+
+/// The canonical form of the policy digest in `docs/policy.md` is what the gate computes: the
+/// documented Python, run on the shipped policies, prints the digest `check` reports.
+#[test]
+fn the_documented_policy_digest_is_reproducible() {
+    let doc = std::fs::read_to_string(repo().join("docs/policy.md")).unwrap();
+    let section = &doc[doc.find("## The policy digest").unwrap()..];
+    let start = section.find("```python\n").unwrap() + "```python\n".len();
+    let script = &section[start..start + section[start..].find("```").unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("digest.py");
+    std::fs::write(&file, script).unwrap();
+    for policy in [
+        "policies/summarizer-production.toml",
+        "policies/pricing-production.toml",
+        "tests/fixtures/policy/design-example.toml",
+    ] {
+        let python = Command::new("python3")
+            .arg(&file)
+            .arg(repo().join(policy))
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("python3 is needed for this test (.ci/run installs it): {e}")
+            });
+        assert!(python.status.success(), "{}", stderr(&python));
+        let documented = String::from_utf8(python.stdout).unwrap();
+        let loaded = gatepass::policy::Policy::load(repo().join(policy)).unwrap();
+        assert_eq!(documented.trim(), loaded.digest.prefixed(), "{policy}");
+        assert_ne!(loaded.digest, loaded.file_digest);
+    }
+    let out = gatepass()
+        .args(["check", "--format", "json", "--policy"])
+        .arg(repo().join("policies/summarizer-staging.toml"))
+        .arg("--release")
+        .arg(repo().join("examples/summarizer/release.toml"))
+        .output()
+        .unwrap();
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let loaded =
+        gatepass::policy::Policy::load(repo().join("policies/summarizer-staging.toml")).unwrap();
+    assert_eq!(d["policy"]["digest"], loaded.digest.prefixed());
+}

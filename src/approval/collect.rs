@@ -413,7 +413,7 @@ impl<'p> Collector<'p> {
     fn ignored_error(&self, text: &str, origin: &str, err: &RecordError, kind: Kind) -> Ignored {
         let reason = match err {
             RecordError::Rejected(Rejection::UnknownKey { kid }) => format!(
-                "unknown key: signed by key {}, which no role in {} lists",
+                "unknown key: signed by key {}, which neither `[people]` nor `[roles]` of {} lists",
                 untrusted(kid),
                 self.policy.path.display()
             ),
@@ -714,7 +714,7 @@ non_waivable = ["sign-off"]
         assert_eq!(
             got,
             format!(
-                "unknown key: signed by key {}, which no role in /policies/production.toml lists",
+                "unknown key: signed by key {}, which neither `[people]` nor `[roles]` of /policies/production.toml lists",
                 p.stranger.kid()
             )
         );
