@@ -11,7 +11,7 @@ use jiff::Timestamp;
 
 use crate::approval::{Approval, CollectError, Ignored, ReleaseRef, collect};
 use crate::evaluate::{Decision, Excluded, Inputs, Outcome, evaluate};
-use crate::gather::{GatherError, gather, gather_post_deploy};
+use crate::gather::{GatherError, GatherOptions, gather_post_deploy, gather_with};
 use crate::hash::{HashError, HashTarget, Progress, hash_all};
 use crate::model::{Gate, Phase};
 use crate::policy::{Policy, PolicyError};
@@ -41,6 +41,12 @@ pub struct Request {
     pub extra_ignored: Vec<Ignored>,
     /// Identities that never count toward a quorum (the deployer, the author of the change).
     pub excluded: Vec<Excluded>,
+    /// The directory every artifact and evidence path must resolve inside; `None` for the directory of
+    /// `release.toml` (see [`Release::confine`]).
+    pub root: Option<PathBuf>,
+    /// The largest evidence file a criterion parses; `None` for
+    /// [`crate::gather::DEFAULT_MAX_EVIDENCE_SIZE`].
+    pub max_evidence_size: Option<u64>,
 }
 
 /// A gate run that could not decide.
@@ -98,7 +104,11 @@ pub fn run(request: &Request, now: Timestamp, progress: &dyn Progress) -> Result
     let release = Release::load(&request.release)?.hash(progress)?;
     let tier = policy.tier_for(release.release.change, release.release.tier);
     policy.check_evidence_reads(release.evidence.keys().map(String::as_str), tier)?;
-    let evidence = gather(&policy, &release, tier)?;
+    let mut options = GatherOptions::default();
+    if let Some(max) = request.max_evidence_size {
+        options.max_evidence_size = max;
+    }
+    let evidence = gather_with(&policy, &release, tier, &options)?;
     let collected = collect(
         &policy,
         &ReleaseRef::from(&release),

@@ -58,6 +58,21 @@ pub enum EvidenceError {
         reason: String,
     },
 
+    /// The XML file has a document type declaration (`<!DOCTYPE …>`). Entities declared in one make XML readers
+    /// disagree about the content (one that expands them can see a `<failure/>` another does not), so evidence
+    /// with a DTD is refused rather than read one way.
+    #[error(
+        "the XML has a document type declaration (<!DOCTYPE …>) at line {line}, column {column}: entities \
+         declared in it make XML readers disagree about what the report contains, so gatepass refuses it; \
+         remove the DOCTYPE from the step that produces the file (no JUnit writer needs one)"
+    )]
+    XmlDoctype {
+        /// 1-based line of the declaration.
+        line: usize,
+        /// 1-based column (in bytes) of the declaration.
+        column: usize,
+    },
+
     /// The file is well-formed XML but its root element is neither `<testsuites>` nor `<testsuite>`.
     #[error(
         "not a JUnit XML report: the root element is {root}, expected <testsuites> or <testsuite>; \
