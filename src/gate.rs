@@ -101,7 +101,13 @@ pub struct Run {
 /// Loads everything, verifies records, and decides as of `now`.
 pub fn run(request: &Request, now: Timestamp, progress: &dyn Progress) -> Result<Run, GateError> {
     let policy = Policy::load(&request.policy)?;
-    let release = Release::load(&request.release)?.hash(progress)?;
+    let release = Release::load(&request.release)?;
+    let root = request
+        .root
+        .clone()
+        .unwrap_or_else(|| release.default_root());
+    release.confine(&root, &policy.allow_outside)?;
+    let release = release.hash(progress)?;
     let tier = policy.tier_for(release.release.change, release.release.tier);
     policy.check_evidence_reads(release.evidence.keys().map(String::as_str), tier)?;
     let mut options = GatherOptions::default();
@@ -167,7 +173,9 @@ pub fn validate(
     progress: &dyn Progress,
 ) -> Result<Run, GateError> {
     let policy = Policy::load(policy)?;
-    let release = Release::load(release)?.hash(progress)?;
+    let release = Release::load(release)?;
+    release.confine(&release.default_root(), &policy.allow_outside)?;
+    let release = release.hash(progress)?;
     let tier = policy.tier_for(release.release.change, release.release.tier);
     if !policy
         .criteria_for(tier)

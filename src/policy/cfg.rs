@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use toml::Spanned;
@@ -36,6 +36,7 @@ pub(crate) struct Parts {
     pub(crate) criteria: Vec<Criterion>,
     pub(crate) exceptions: Option<ExceptionPolicy>,
     pub(crate) evidence_refs: Vec<EvidenceRef>,
+    pub(crate) allow_outside: Vec<PathBuf>,
 }
 
 const ROOT_KEYS: &[&str] = &[
@@ -47,6 +48,7 @@ const ROOT_KEYS: &[&str] = &[
     "roles",
     "criteria",
     "exceptions",
+    "allow_outside",
 ];
 const TOKEN_KEYS: &[&str] = &["ttl", "exception_ttl"];
 const TIERS_KEYS: &[&str] = &["default", "by_change"];
@@ -543,7 +545,9 @@ impl Checker<'_> {
             None => Some(None),
             Some(v) => self.exceptions(v, &role_names, &ids).map(Some),
         };
+        let allow_outside = self.allow_outside(root.get("allow_outside"), base);
         Some(Parts {
+            allow_outside: allow_outside?,
             id: id?,
             environment: environment?,
             issuer: issuer?,
@@ -554,6 +558,42 @@ impl Checker<'_> {
             exceptions: exceptions?,
             evidence_refs: refs,
         })
+    }
+
+    /// `allow_outside = ["dir", …]`: directories outside a release's root that its artifact and evidence paths
+    /// may resolve into, relative to this policy file.
+    fn allow_outside(&mut self, value: Option<&Value<'_>>, base: &Path) -> Option<Vec<PathBuf>> {
+        let Some(value) = value else {
+            return Some(Vec::new());
+        };
+        let what = "`allow_outside`";
+        let example = "allow_outside = [\"/opt/shared-evals\"]";
+        let items = self.non_empty_array(
+            value,
+            what,
+            example,
+            "no directory listed",
+            "list the directories outside the release that evidence may come from, or remove the key",
+        )?;
+        let mut dirs = Vec::new();
+        let mut ok = true;
+        for item in items.iter() {
+            match self.text(item, what, "\"/opt/shared-evals\"") {
+                Some(p) if !p.contains('\0') && p != "/" => dirs.push(base.join(p)),
+                Some(_) => {
+                    self.report(
+                        K::BadValue,
+                        item.span(),
+                        format!("{what} holds the file system root or a path with a NUL character"),
+                        "not a directory that can be allowed",
+                        "name one directory that holds evidence, relative to this policy file",
+                    );
+                    ok = false;
+                }
+                None => ok = false,
+            }
+        }
+        ok.then_some(dirs)
     }
 
     fn token(&mut self, value: &Value<'_>) -> Option<TokenSettings> {

@@ -131,6 +131,7 @@ impl Policy {
             path: path.to_path_buf(),
             source: Arc::from(text),
             evidence_refs: parts.evidence_refs,
+            allow_outside: parts.allow_outside,
         })
     }
 

@@ -45,6 +45,9 @@ pub struct Policy {
     pub(crate) source: Arc<str>,
     /// Every evidence name a criterion refers to, with where it is written.
     pub(crate) evidence_refs: Vec<EvidenceRef>,
+    /// Directories outside a release's root that its artifact and evidence paths may resolve into
+    /// (`allow_outside`), joined to the policy file's directory. Empty by default: nothing outside the root.
+    pub allow_outside: Vec<PathBuf>,
 }
 
 /// An evidence name as written in a criterion.
