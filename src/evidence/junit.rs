@@ -240,7 +240,9 @@ pub fn parse(bytes: &[u8]) -> Result<JunitReport, EvidenceError> {
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) => Ok(()),
         };
         result.map_err(|problem| match problem {
-            Problem::NotJunit(root) => EvidenceError::NotJunit { root },
+            Problem::NotJunit(root) => EvidenceError::NotJunit {
+                root: crate::untrusted::escape(&root).into_owned(),
+            },
             Problem::Malformed(reason) => malformed(bytes, start, reason),
         })?;
     }
@@ -262,6 +264,8 @@ pub fn parse(bytes: &[u8]) -> Result<JunitReport, EvidenceError> {
 fn malformed(bytes: &[u8], position: u64, reason: String) -> EvidenceError {
     let offset = usize::try_from(position).unwrap_or(usize::MAX);
     let (line, column) = line_column(bytes, offset);
+    // Reasons quote names and text from the file.
+    let reason = crate::untrusted::escape(&reason).into_owned();
     EvidenceError::MalformedXml {
         line,
         column,

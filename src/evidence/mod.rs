@@ -168,6 +168,8 @@ pub(crate) fn json_error_parts(err: &serde_json::Error) -> (usize, usize, String
     if let Some(stripped) = reason.strip_suffix(&suffix) {
         reason = stripped.to_owned();
     }
+    // serde quotes an unknown variant or field from the file as it is: a newline in it must not reach a log.
+    let reason = crate::untrusted::escape(&reason).into_owned();
     (err.line(), err.column(), reason)
 }
 
