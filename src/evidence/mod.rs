@@ -22,6 +22,7 @@ pub mod contract;
 pub mod junit;
 pub mod metric;
 pub mod sarif;
+mod strict;
 
 use serde_json::Value;
 
