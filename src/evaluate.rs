@@ -563,25 +563,10 @@ fn hold(
                 (Some(expected), Some(found)) => {
                     let o = contract::evaluate(expected, found);
                     r.status = status(o.met);
-                    let show = |v: &Option<serde_json::Value>| {
-                        v.as_ref()
-                            .map_or_else(|| "(absent)".to_owned(), |v| v.to_string())
-                    };
                     r.details = o
                         .differences
                         .iter()
-                        .map(|d| {
-                            format!(
-                                "{}: {expect} has {}, {evidence} has {}",
-                                if d.pointer.is_empty() {
-                                    "(document)"
-                                } else {
-                                    &d.pointer
-                                },
-                                show(&d.expected),
-                                show(&d.found)
-                            )
-                        })
+                        .map(|d| d.describe(expect, evidence))
                         .collect();
                     r.found = o.found;
                 }

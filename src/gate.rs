@@ -11,7 +11,7 @@ use jiff::Timestamp;
 
 use crate::approval::{Approval, CollectError, Ignored, ReleaseRef, collect};
 use crate::evaluate::{Decision, Excluded, Inputs, Outcome, evaluate};
-use crate::gather::{GatherError, gather, gather_post_deploy};
+use crate::gather::{GatherError, GatherOptions, gather_post_deploy, gather_with};
 use crate::hash::{HashError, HashTarget, Progress, hash_all};
 use crate::model::{Gate, Phase};
 use crate::policy::{Policy, PolicyError};
@@ -43,6 +43,12 @@ pub struct Request {
     /// the author of the change), by name; the policy resolves each to the people it stands for
     /// ([`Policy::resolve_actor`]).
     pub excluded: Vec<Actor>,
+    /// The directory every artifact and evidence path must resolve inside; `None` for the directory of
+    /// `release.toml` (see [`Release::confine`]).
+    pub root: Option<PathBuf>,
+    /// The largest evidence file a criterion parses; `None` for
+    /// [`crate::gather::DEFAULT_MAX_EVIDENCE_SIZE`].
+    pub max_evidence_size: Option<u64>,
 }
 
 /// A name that must never count toward its own release's approval: a deployer or an author.
@@ -122,10 +128,20 @@ pub struct Run {
 /// Loads everything, verifies records, and decides as of `now`.
 pub fn run(request: &Request, now: Timestamp, progress: &dyn Progress) -> Result<Run, GateError> {
     let policy = Policy::load(&request.policy)?;
-    let release = Release::load(&request.release)?.hash(progress)?;
+    let release = Release::load(&request.release)?;
+    let root = request
+        .root
+        .clone()
+        .unwrap_or_else(|| release.default_root());
+    release.confine(&root, &policy.allow_outside)?;
+    let release = release.hash(progress)?;
     let tier = policy.tier_for(release.release.change, release.release.tier);
     policy.check_evidence_reads(release.evidence.keys().map(String::as_str), tier)?;
-    let evidence = gather(&policy, &release, tier)?;
+    let mut options = GatherOptions::default();
+    if let Some(max) = request.max_evidence_size {
+        options.max_evidence_size = max;
+    }
+    let evidence = gather_with(&policy, &release, tier, &options)?;
     let collected = collect(
         &policy,
         &ReleaseRef::from(&release),
@@ -185,7 +201,9 @@ pub fn validate(
     progress: &dyn Progress,
 ) -> Result<Run, GateError> {
     let policy = Policy::load(policy)?;
-    let release = Release::load(release)?.hash(progress)?;
+    let release = Release::load(release)?;
+    release.confine(&release.default_root(), &policy.allow_outside)?;
+    let release = release.hash(progress)?;
     let tier = policy.tier_for(release.release.change, release.release.tier);
     if !policy
         .criteria_for(tier)

@@ -22,3 +22,4 @@ pub mod policy;
 #[cfg(feature = "gate")]
 pub mod release;
 pub mod token;
+pub mod untrusted;

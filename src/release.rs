@@ -220,6 +220,27 @@ pub enum ReleaseError {
         /// Every problem, in the order of the file (a syntax error stops at the first).
         problems: Vec<Problem>,
     },
+    /// The release's root directory cannot be resolved (it does not exist or cannot be read).
+    #[error("cannot resolve the release root {} (the directory of the release manifest, or --root): {source}; \
+             give an existing directory", root.display())]
+    Root {
+        /// The root directory, as given.
+        root: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// Artifact or evidence paths that lead outside the release's root directory: through `..`, as an
+    /// absolute path elsewhere, or through a symbolic link. Every such path is listed.
+    #[error("{}", render_escapes(manifest, root, escapes))]
+    OutsideRoot {
+        /// The manifest naming the paths.
+        manifest: PathBuf,
+        /// The root directory, resolved.
+        root: PathBuf,
+        /// Every path that leads outside.
+        escapes: Vec<Escape>,
+    },
     /// Files the manifest names could not be hashed: a missing or unreadable artifact, or an evidence path that
     /// exists but is not a readable regular file. Every such file is listed.
     #[error("{}", render_failures(manifest, failures))]
@@ -229,6 +250,52 @@ pub enum ReleaseError {
         /// Every file that failed.
         failures: Vec<HashFailure>,
     },
+}
+
+/// An artifact or evidence path that leads outside the release's root directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Escape {
+    /// Artifact or evidence.
+    pub role: FileRole,
+    /// Its name in the manifest.
+    pub name: String,
+    /// Its path as written in the manifest.
+    pub written: String,
+    /// Where it leads, after `..` and symbolic links.
+    pub target: PathBuf,
+}
+
+impl fmt::Display for Escape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} `{}` (\"{}\") leads to {}",
+            self.role,
+            self.name,
+            crate::untrusted::escape(&self.written),
+            crate::untrusted::escape(&self.target.to_string_lossy())
+        )
+    }
+}
+
+fn render_escapes(manifest: &Path, root: &Path, escapes: &[Escape]) -> String {
+    let mut out = format!(
+        "{} path{} in {} lead{} outside the release root {}; gatepass reads only files inside it:",
+        escapes.len(),
+        if escapes.len() == 1 { "" } else { "s" },
+        manifest.display(),
+        if escapes.len() == 1 { "s" } else { "" },
+        root.display()
+    );
+    for escape in escapes {
+        out.push_str("\n  ");
+        out.push_str(&escape.to_string());
+    }
+    out.push_str(
+        "\nmove the files into the release's directory (or pass --root with a directory that holds the \
+         release and them), or list their directory in the policy's `allow_outside`",
+    );
+    out
 }
 
 fn render_problems(path: &Path, problems: &[Problem]) -> String {
@@ -401,6 +468,67 @@ impl Release {
             artifacts,
             evidence,
         })
+    }
+
+    /// The directory paths are confined to when no other root is given: the manifest's own.
+    pub fn default_root(&self) -> PathBuf {
+        match self.manifest.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    /// Checks that every artifact and evidence path resolves, after `..` and symbolic links, inside `root` or
+    /// one of the `allowed` directories (the policy's `allow_outside`; ones that do not exist allow nothing).
+    ///
+    /// A path that does not exist (an absent evidence file) is judged by its nearest existing ancestor, so
+    /// `../elsewhere/missing.json` is refused as well. Symbolic links inside an artifact directory are refused
+    /// when it is hashed ([`crate::hash`]).
+    ///
+    /// # Errors
+    /// [`ReleaseError::Root`] when `root` cannot be resolved; [`ReleaseError::OutsideRoot`] listing every path
+    /// that leads elsewhere.
+    pub fn confine(&self, root: &Path, allowed: &[PathBuf]) -> Result<(), ReleaseError> {
+        let root = std::fs::canonicalize(root).map_err(|source| ReleaseError::Root {
+            root: root.to_path_buf(),
+            source,
+        })?;
+        let mut inside: Vec<PathBuf> = vec![root.clone()];
+        inside.extend(
+            allowed
+                .iter()
+                .filter_map(|dir| std::fs::canonicalize(dir).ok()),
+        );
+        let entries = self
+            .artifacts
+            .iter()
+            .map(|(name, a)| (FileRole::Artifact, name, &a.path))
+            .chain(
+                self.evidence
+                    .iter()
+                    .map(|(name, p)| (FileRole::Evidence, name, p)),
+            );
+        let mut escapes = Vec::new();
+        for (role, name, path) in entries {
+            let target = real_target(&path.resolved);
+            if !inside.iter().any(|dir| target.starts_with(dir)) {
+                escapes.push(Escape {
+                    role,
+                    name: name.clone(),
+                    written: path.written.clone(),
+                    target,
+                });
+            }
+        }
+        if escapes.is_empty() {
+            Ok(())
+        } else {
+            Err(ReleaseError::OutsideRoot {
+                manifest: self.manifest.clone(),
+                root,
+                escapes,
+            })
+        }
     }
 
     /// Hashes every artifact and evidence file in one parallel batch (see [`hash::hash_all`]).
@@ -604,6 +732,59 @@ fn resolve(
         written: s.clone(),
         resolved: base.join(s),
     }
+}
+
+/// Where `path` leads: canonical when it exists; otherwise its nearest existing ancestor, canonical, with the
+/// rest appended (a `..` in the rest is resolved lexically, so it cannot climb back out unnoticed).
+fn real_target(path: &Path) -> PathBuf {
+    if let Ok(real) = std::fs::canonicalize(path) {
+        return real;
+    }
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    let base = loop {
+        if let Ok(real) = std::fs::canonicalize(existing) {
+            break real;
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            // `..` as the last component, or the file system root: resolve what is left lexically.
+            _ => break PathBuf::new(),
+        }
+    };
+    let mut target = base;
+    if target.as_os_str().is_empty() {
+        return lexical(&absolute);
+    }
+    for name in rest.into_iter().rev() {
+        match name.to_str() {
+            Some("..") => {
+                target.pop();
+            }
+            Some(".") => {}
+            _ => target.push(name),
+        }
+    }
+    target
+}
+
+fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn problem(lines: &LineIndex<'_>, span: Option<Range<usize>>, message: String) -> Problem {

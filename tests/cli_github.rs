@@ -255,9 +255,17 @@ fn no_token_reaches_the_outputs_when_the_audit_record_cannot_be_written() {
         "{:?}",
         runner.outputs()
     );
+    // One mask only: the fence's token (the line after it stops commands with it); no deploy token left
+    // the gate, so none is masked.
+    let err = stderr(&o);
+    let masks: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("::add-mask::"))
+        .collect();
+    assert_eq!(masks.len(), 1, "{err}");
     assert!(
-        !stderr(&o).contains("::add-mask::"),
-        "nothing to mask: no token left the gate"
+        err.contains(&format!("::stop-commands::{}\n", masks[0])),
+        "nothing to mask but the fence token: {err}"
     );
 }
 

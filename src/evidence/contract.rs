@@ -3,7 +3,12 @@
 //! Typically the input schema a model was evaluated with and the one the production pipeline feeds it. A pricing
 //! model evaluated on `{"quantity": {"unit": "case", "source": "wholesale_qty"}}` and fed
 //! `{"quantity": {"unit": "each", "source": "retail_qty"}}` in production is the incident this check exists for:
-//! it reports `/quantity/source` and `/quantity/unit` with both values.
+//! it reports `/quantity/source` and `/quantity/unit`.
+//!
+//! **No values are reported**, only where the documents differ (the JSON pointer) and how (values differ, types
+//! differ, present on one side only, with the JSON types involved). The policy asks whether two files agree, not
+//! what they hold, and a contract file may hold anything: a credential, personal data. Whatever the criterion
+//! prints lands in the job log, the JSON decision, the job summary and the audit log.
 //!
 //! Objects are compared key by key (key order is irrelevant), arrays index by index (order matters), numbers by
 //! value (`1` equals `1.0`), everything else exactly. Each difference is reported at the deepest pointer where the
@@ -14,17 +19,100 @@ use std::collections::BTreeSet;
 
 use serde_json::{Number, Value};
 
-use super::{Verdict, join_limited, preview, push_token};
+use super::{Verdict, join_limited, push_token};
 
-/// One place where the documents differ.
-#[derive(Debug, Clone, PartialEq)]
+/// The JSON type of a value, the most a difference says about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonType {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool,
+    /// A number.
+    Number,
+    /// A string.
+    String,
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+}
+
+impl JsonType {
+    /// The type of `value`.
+    pub fn of(value: &Value) -> Self {
+        match value {
+            Value::Null => Self::Null,
+            Value::Bool(_) => Self::Bool,
+            Value::Number(_) => Self::Number,
+            Value::String(_) => Self::String,
+            Value::Array(_) => Self::Array,
+            Value::Object(_) => Self::Object,
+        }
+    }
+
+    /// `null`, `a boolean`, `a number`, `a string`, `an array` or `an object`.
+    pub fn article(self) -> &'static str {
+        match self {
+            Self::Null => "null",
+            Self::Bool => "a boolean",
+            Self::Number => "a number",
+            Self::String => "a string",
+            Self::Array => "an array",
+            Self::Object => "an object",
+        }
+    }
+}
+
+/// How the two documents differ at one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DifferenceKind {
+    /// Both have a value of the same type there, and the values differ.
+    Value(JsonType),
+    /// The types differ.
+    Type {
+        /// In the expected document.
+        expected: JsonType,
+        /// In the found document.
+        found: JsonType,
+    },
+    /// Only the expected document has a value there.
+    Missing(JsonType),
+    /// Only the found document has a value there.
+    Extra(JsonType),
+}
+
+/// One place where the documents differ: where and how, never the values.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {
     /// JSON pointer (RFC 6901, escaped) of the differing value; empty for the whole document.
     pub pointer: String,
-    /// The value in the expected document, `None` when it has nothing there.
-    pub expected: Option<Value>,
-    /// The value in the found document, `None` when it has nothing there.
-    pub found: Option<Value>,
+    /// How they differ there.
+    pub kind: DifferenceKind,
+}
+
+impl Difference {
+    /// For people, naming the two documents: `/quantity/unit: the values differ (a string in both)`,
+    /// `/a: an object in schema_eval, an array in schema_prod`, `/extra: only in schema_prod (an object)`.
+    /// Control characters in the pointer (object keys come from the files) are escaped.
+    pub fn describe(&self, expected_name: &str, found_name: &str) -> String {
+        let pointer = if self.pointer.is_empty() {
+            "the document".into()
+        } else {
+            crate::untrusted::escape(&self.pointer)
+        };
+        let how = match self.kind {
+            DifferenceKind::Value(t) => format!("the values differ ({} in both)", t.article()),
+            DifferenceKind::Type { expected, found } => format!(
+                "{} in {expected_name}, {} in {found_name}",
+                expected.article(),
+                found.article()
+            ),
+            DifferenceKind::Missing(t) => format!("only in {expected_name} ({})", t.article()),
+            DifferenceKind::Extra(t) => format!("only in {found_name} ({})", t.article()),
+        };
+        format!("{pointer}: {how}")
+    }
 }
 
 /// The result of holding a contract criterion: the found document against the expected one.
@@ -62,7 +150,11 @@ pub fn evaluate(expected: &Value, found: &Value) -> ContractOutcome {
             1 => "1 difference".to_owned(),
             n => format!("{n} differences"),
         };
-        let list = join_limited(differences.iter().map(describe));
+        let list = join_limited(
+            differences
+                .iter()
+                .map(|d| d.describe("the expected document", "the found document")),
+        );
         format!("{count}: {list}")
     };
     ContractOutcome {
@@ -71,20 +163,6 @@ pub fn evaluate(expected: &Value, found: &Value) -> ContractOutcome {
         found: found_text,
         differences,
     }
-}
-
-fn describe(d: &Difference) -> String {
-    let side = |v: &Option<Value>| v.as_ref().map_or_else(|| "nothing".to_owned(), preview);
-    let pointer = if d.pointer.is_empty() {
-        "the document"
-    } else {
-        &d.pointer
-    };
-    format!(
-        "{pointer}: expected {}, found {}",
-        side(&d.expected),
-        side(&d.found)
-    )
 }
 
 /// Every difference between `expected` and `found`, in a deterministic order: depth first, object keys in sorted
@@ -130,11 +208,14 @@ pub fn diff(expected: &Value, found: &Value) -> Vec<Difference> {
 }
 
 fn difference(pointer: String, expected: Option<&Value>, found: Option<&Value>) -> Difference {
-    Difference {
-        pointer,
-        expected: expected.cloned(),
-        found: found.cloned(),
-    }
+    let kind = match (expected.map(JsonType::of), found.map(JsonType::of)) {
+        (Some(e), Some(f)) if e == f => DifferenceKind::Value(e),
+        (Some(expected), Some(found)) => DifferenceKind::Type { expected, found },
+        (Some(e), None) => DifferenceKind::Missing(e),
+        // Never both absent: the walk only visits keys and indexes present on one side at least.
+        (None, f) => DifferenceKind::Extra(f.unwrap_or(JsonType::Null)),
+    };
+    Difference { pointer, kind }
 }
 
 /// Numbers compare by value: integers exactly, an integral float equal to the same integer, other floats exactly.
@@ -171,11 +252,7 @@ mod tests {
     use serde_json::json;
 
     fn d(pointer: &str, expected: Option<Value>, found: Option<Value>) -> Difference {
-        Difference {
-            pointer: pointer.to_owned(),
-            expected,
-            found,
-        }
+        difference(pointer.to_owned(), expected.as_ref(), found.as_ref())
     }
 
     #[test]
@@ -203,8 +280,12 @@ mod tests {
         );
         assert_eq!(
             outcome.found,
-            "2 differences: /quantity/source: expected \"wholesale_qty\", found \"retail_qty\"; \
-             /quantity/unit: expected \"case\", found \"each\""
+            "2 differences: /quantity/source: the values differ (a string in both); \
+             /quantity/unit: the values differ (a string in both)"
+        );
+        assert!(
+            !format!("{outcome:?}").contains("wholesale"),
+            "no values kept"
         );
     }
 
@@ -310,11 +391,23 @@ mod tests {
         assert!(same.met);
         assert_eq!(same.found, "identical");
         let missing = evaluate(&json!({"a": 1}), &json!({}));
-        assert_eq!(missing.found, "1 difference: /a: expected 1, found nothing");
+        assert_eq!(
+            missing.found,
+            "1 difference: /a: only in the expected document (a number)"
+        );
         let whole = evaluate(&json!(1), &json!(2));
         assert_eq!(
             whole.found,
-            "1 difference: the document: expected 1, found 2"
+            "1 difference: the document: the values differ (a number in both)"
+        );
+        let typed = evaluate(
+            &json!({"a": {"k": "secret"}}),
+            &json!({"a": ["secret"], "b\n::x": null}),
+        );
+        assert_eq!(
+            typed.found,
+            "2 differences: /a: an object in the expected document, an array in the found document; \
+             /b\\n::x: only in the found document (null)"
         );
     }
 

@@ -15,8 +15,13 @@
 //!
 //! Why not `quick-junit`: its 0.8 reader needs a `<testsuites>` root, skips suites nested in suites (their
 //! failures would vanish) and rejects timestamps without a UTC offset, which Maven Surefire writes. This reader is
-//! a small loop over `quick-xml` events instead, iterative so that deep nesting cannot overflow the stack; it
-//! expands no DTD entities (no entity-expansion or external-entity attacks).
+//! a small loop over `quick-xml` events instead, iterative so that deep nesting cannot overflow the stack.
+//!
+//! A document type declaration (`<!DOCTYPE …>`) is refused, and so is any entity reference other than XML's five
+//! predefined ones and character references. A DTD can declare an entity that hides `<failure/>`: a reader that
+//! does not expand it (this one) sees a pass where one that does (Python's ElementTree) sees a failure. No test
+//! runner writes a DTD into a JUnit report, so refusing is cheaper than choosing whose reading is right; it also
+//! rules out entity-expansion and external-entity attacks.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -225,15 +230,19 @@ pub fn parse(bytes: &[u8]) -> Result<JunitReport, EvidenceError> {
                 state.text(&t.xml10_content());
                 Ok(())
             }
-            Event::GeneralRef(r) => {
-                state.text(&resolve_ref(&r));
-                Ok(())
-            }
+            Event::GeneralRef(r) => resolve_ref(&r).map(|text| state.text(&text)),
             Event::Eof => break,
-            Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => Ok(()),
+            Event::DocType(_) => {
+                let (line, column) =
+                    line_column(bytes, usize::try_from(start).unwrap_or(usize::MAX));
+                return Err(EvidenceError::XmlDoctype { line, column });
+            }
+            Event::Comment(_) | Event::Decl(_) | Event::PI(_) => Ok(()),
         };
         result.map_err(|problem| match problem {
-            Problem::NotJunit(root) => EvidenceError::NotJunit { root },
+            Problem::NotJunit(root) => EvidenceError::NotJunit {
+                root: crate::untrusted::escape(&root).into_owned(),
+            },
             Problem::Malformed(reason) => malformed(bytes, start, reason),
         })?;
     }
@@ -255,6 +264,8 @@ pub fn parse(bytes: &[u8]) -> Result<JunitReport, EvidenceError> {
 fn malformed(bytes: &[u8], position: u64, reason: String) -> EvidenceError {
     let offset = usize::try_from(position).unwrap_or(usize::MAX);
     let (line, column) = line_column(bytes, offset);
+    // Reasons quote names and text from the file.
+    let reason = crate::untrusted::escape(&reason).into_owned();
     EvidenceError::MalformedXml {
         line,
         column,
@@ -262,14 +273,21 @@ fn malformed(bytes: &[u8], position: u64, reason: String) -> EvidenceError {
     }
 }
 
-fn resolve_ref<'a>(r: &'a BytesRef<'_>) -> Cow<'a, str> {
+/// The text of a character reference or one of XML's five predefined entities. Any other entity could only
+/// be declared in a DTD, which is refused, so it is undefined: readers differ on what they make of it
+/// (ElementTree refuses the file), and so does gatepass.
+fn resolve_ref<'a>(r: &'a BytesRef<'_>) -> Result<Cow<'a, str>, Problem> {
     if let Ok(Some(c)) = r.resolve_char_ref() {
-        return Cow::Owned(c.to_string());
+        return Ok(Cow::Owned(c.to_string()));
     }
     let name: &str = r;
     match resolve_predefined_entity(name) {
-        Some(text) => Cow::Borrowed(text),
-        None => Cow::Owned(format!("&{name};")),
+        Some(text) => Ok(Cow::Borrowed(text)),
+        None => Err(Problem::Malformed(format!(
+            "undefined entity &{}; (only &amp; &lt; &gt; &quot; &apos; and character references are defined \
+             without a DTD); write the text itself or a character reference",
+            crate::untrusted::escape(&truncate(name, 40))
+        ))),
     }
 }
 
@@ -790,12 +808,31 @@ mod tests {
     }
 
     #[test]
-    fn entities_from_a_dtd_are_not_expanded() {
+    fn a_dtd_is_refused_before_any_entity_is_read() {
         let xml = br#"<?xml version="1.0"?>
 <!DOCTYPE testsuite [<!ENTITY lol "lollollollollollollol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>
 <testsuite><testcase name="a"><failure message="&lol2;"/></testcase></testsuite>"#;
-        let report = parse(xml).unwrap();
-        assert_eq!(report.failing[0].message, "&lol2;");
+        assert_eq!(
+            parse(xml),
+            Err(EvidenceError::XmlDoctype { line: 2, column: 1 })
+        );
+        // The entity that hides a failure from a reader that does not expand it.
+        let hidden = include_bytes!("../../tests/fixtures/evidence/junit-doctype-entity.xml");
+        assert_eq!(
+            parse(hidden),
+            Err(EvidenceError::XmlDoctype { line: 2, column: 1 })
+        );
+    }
+
+    #[test]
+    fn undefined_entities_in_text_are_refused() {
+        let err = parse(b"<testsuite><testcase name=\"a\">&hidden;</testcase></testsuite>");
+        assert!(
+            matches!(&err, Err(EvidenceError::MalformedXml { reason, .. }) if reason.contains("undefined entity &hidden;")),
+            "{err:?}"
+        );
+        let ok = parse(b"<testsuite><testcase name=\"a\">&amp;&#65;&#x42;</testcase></testsuite>");
+        assert!(ok.is_ok(), "{ok:?}");
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod contract;
 pub mod junit;
 pub mod metric;
 pub mod sarif;
+mod strict;
 
 use serde_json::Value;
 
@@ -56,6 +57,21 @@ pub enum EvidenceError {
         column: usize,
         /// What the parser found wrong.
         reason: String,
+    },
+
+    /// The XML file has a document type declaration (`<!DOCTYPE …>`). Entities declared in one make XML readers
+    /// disagree about the content (one that expands them can see a `<failure/>` another does not), so evidence
+    /// with a DTD is refused rather than read one way.
+    #[error(
+        "the XML has a document type declaration (<!DOCTYPE …>) at line {line}, column {column}: entities \
+         declared in it make XML readers disagree about what the report contains, so gatepass refuses it; \
+         remove the DOCTYPE from the step that produces the file (no JUnit writer needs one)"
+    )]
+    XmlDoctype {
+        /// 1-based line of the declaration.
+        line: usize,
+        /// 1-based column (in bytes) of the declaration.
+        column: usize,
     },
 
     /// The file is well-formed XML but its root element is neither `<testsuites>` nor `<testsuite>`.
@@ -153,6 +169,8 @@ pub(crate) fn json_error_parts(err: &serde_json::Error) -> (usize, usize, String
     if let Some(stripped) = reason.strip_suffix(&suffix) {
         reason = stripped.to_owned();
     }
+    // serde quotes an unknown variant or field from the file as it is: a newline in it must not reach a log.
+    let reason = crate::untrusted::escape(&reason).into_owned();
     (err.line(), err.column(), reason)
 }
 

@@ -34,9 +34,8 @@ use std::fmt;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{
-    EvidenceError, Verdict, join_limited, json_error_parts, parse_json, strip_bom, truncate,
-};
+use super::strict::Kept;
+use super::{EvidenceError, Verdict, join_limited, json_error_parts, strip_bom, truncate};
 use crate::model::Severity;
 
 /// Longest result message kept, in characters.
@@ -406,17 +405,29 @@ fn describe_not_counted(n: &NotCounted) -> String {
 /// - [`EvidenceError::InvalidSarifValue`]: a `security-severity` that is not a score, or a rule or tool
 ///   component index that points nowhere.
 pub fn parse(bytes: &[u8]) -> Result<SarifLog, EvidenceError> {
-    let value = parse_json(bytes)?;
-    let Value::Object(top) = &value else {
+    // First pass: well-formed, no duplicate keys, and the top-level shape, without building a value tree (a
+    // `Value` of a large log takes many times its size).
+    let top = super::strict::check(bytes, &["version"], &["runs"])?;
+    if top.kind != "an object" {
         return Err(EvidenceError::NotSarif {
-            reason: format!("the top level is {}, not an object", json_kind(&value)),
+            reason: format!("the top level is {}, not an object", top.kind),
         });
-    };
-    match top.get("version") {
-        Some(Value::String(v)) if v == "2.1.0" => {}
-        Some(other) => {
+    }
+    let version = top
+        .keys
+        .iter()
+        .find(|(k, _)| *k == "version")
+        .map(|(_, v)| v);
+    match version {
+        Some(Kept::Scalar(Value::String(v))) if v == "2.1.0" => {}
+        Some(Kept::Scalar(other)) => {
             return Err(EvidenceError::UnsupportedSarifVersion {
-                found: other.to_string(),
+                found: crate::untrusted::escape(&other.to_string()).into_owned(),
+            });
+        }
+        Some(Kept::Compound(kind)) => {
+            return Err(EvidenceError::UnsupportedSarifVersion {
+                found: (*kind).to_owned(),
             });
         }
         None => {
@@ -425,7 +436,7 @@ pub fn parse(bytes: &[u8]) -> Result<SarifLog, EvidenceError> {
             });
         }
     }
-    if !top.contains_key("runs") {
+    if !top.present.contains(&"runs") {
         return Err(EvidenceError::NotSarif {
             reason: "it has no \"runs\"".to_owned(),
         });
@@ -447,17 +458,6 @@ pub fn parse(bytes: &[u8]) -> Result<SarifLog, EvidenceError> {
         .map(|(index, run)| Run::resolve(index, run))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(SarifLog { runs })
-}
-
-fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a bool",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// A rule with its security-severity already checked.

@@ -16,7 +16,8 @@
 //!   GitHub's 1 MiB per step with a note when cut.
 //! - **Annotations** on stderr: `::error file=…,line=…,col=…,title=…::…` per unmet criterion
 //!   (`::warning` in warn mode and for waived criteria), at most [`MAX_ANNOTATIONS`], escaped
-//!   per the Actions rules.
+//!   per the Actions rules, with control characters and bidi overrides from evidence escaped
+//!   first ([`crate::untrusted::escape`]).
 
 use std::fmt::Write as _;
 use std::fs::OpenOptions;
@@ -29,6 +30,7 @@ use serde::Serialize;
 use crate::evaluate::{CriterionResult, Decision, Outcome, Status};
 use crate::model::Gate;
 use crate::token::claims::Claims;
+use crate::untrusted::escape as t;
 
 /// The step outputs gatepass writes, each on every run: `token`, `decision`, `unmet`,
 /// `approvers`, `release-digest`.
@@ -276,17 +278,22 @@ fn emit(
         if let Some(c) = loc.col {
             props.push(("col", c.to_string()));
         }
-        props.push(("title", format!("gatepass: {} {what}", c.id)));
+        props.push(("title", format!("gatepass: {} {what}", t(&c.id))));
+        // Each piece is escaped before the pieces are joined with gatepass's own line breaks, which
+        // `command` then encodes: evidence text cannot add a line, or a character the log interprets.
         let mut message = format!(
             "[{}] {}: expected {}; found {}",
-            c.gate, c.id, c.expected, c.found
+            c.gate,
+            t(&c.id),
+            t(&c.expected),
+            t(&c.found)
         );
         if !c.files.is_empty() {
-            let _ = write!(message, "\nevidence: {}", c.files.join(", "));
+            let _ = write!(message, "\nevidence: {}", t(&c.files.join(", ")));
         }
-        let _ = write!(message, "\npolicy: {}", c.defined_at);
+        let _ = write!(message, "\npolicy: {}", t(&c.defined_at));
         for line in c.details.iter().take(5) {
-            let _ = write!(message, "\n- {line}");
+            let _ = write!(message, "\n- {}", t(line));
         }
         if c.details.len() > 5 {
             let _ = write!(
@@ -420,7 +427,7 @@ pub fn md(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if c.is_control() => out.push(' '),
+            c if crate::untrusted::is_unsafe(c) => out.push(' '),
             c => out.push(c),
         }
     }
@@ -433,7 +440,7 @@ pub fn code(s: &str) -> String {
         .map(|c| match c {
             '|' => "\\|".to_owned(),
             '`' => "'".to_owned(),
-            c if c.is_control() => " ".to_owned(),
+            c if crate::untrusted::is_unsafe(c) => " ".to_owned(),
             c => c.to_string(),
         })
         .collect()

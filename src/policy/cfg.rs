@@ -50,6 +50,7 @@ pub(crate) struct Parts {
     pub(crate) evidence_refs: Vec<EvidenceRef>,
     pub(crate) key_refs: Vec<KeyRef>,
     pub(crate) warnings: Vec<Problem>,
+    pub(crate) allow_outside: Vec<PathBuf>,
 }
 
 const ROOT_KEYS: &[&str] = &[
@@ -62,6 +63,7 @@ const ROOT_KEYS: &[&str] = &[
     "roles",
     "criteria",
     "exceptions",
+    "allow_outside",
 ];
 const TOKEN_KEYS: &[&str] = &["ttl", "exception_ttl"];
 const TIERS_KEYS: &[&str] = &["default", "by_change"];
@@ -580,7 +582,9 @@ impl Checker<'_> {
         if let Some(criteria) = &criteria {
             self.checks_before_deploy(criteria, root.get("criteria").map_or(top, |v| v.span()));
         }
+        let allow_outside = self.allow_outside(root.get("allow_outside"), base);
         Some(Parts {
+            allow_outside: allow_outside?,
             id: id?,
             environment: environment?,
             issuer: issuer?,
@@ -594,6 +598,42 @@ impl Checker<'_> {
             key_refs: Vec::new(),
             warnings: Vec::new(),
         })
+    }
+
+    /// `allow_outside = ["dir", …]`: directories outside a release's root that its artifact and evidence paths
+    /// may resolve into, relative to this policy file.
+    fn allow_outside(&mut self, value: Option<&Value<'_>>, base: &Path) -> Option<Vec<PathBuf>> {
+        let Some(value) = value else {
+            return Some(Vec::new());
+        };
+        let what = "`allow_outside`";
+        let example = "allow_outside = [\"/opt/shared-evals\"]";
+        let items = self.non_empty_array(
+            value,
+            what,
+            example,
+            "no directory listed",
+            "list the directories outside the release that evidence may come from, or remove the key",
+        )?;
+        let mut dirs = Vec::new();
+        let mut ok = true;
+        for item in items.iter() {
+            match self.text(item, what, "\"/opt/shared-evals\"") {
+                Some(p) if !p.contains('\0') && p != "/" => dirs.push(base.join(p)),
+                Some(_) => {
+                    self.report(
+                        K::BadValue,
+                        item.span(),
+                        format!("{what} holds the file system root or a path with a NUL character"),
+                        "not a directory that can be allowed",
+                        "name one directory that holds evidence, relative to this policy file",
+                    );
+                    ok = false;
+                }
+                None => ok = false,
+            }
+        }
+        ok.then_some(dirs)
     }
 
     fn token(&mut self, value: &Value<'_>) -> Option<TokenSettings> {

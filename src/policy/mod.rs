@@ -150,6 +150,7 @@ impl Policy {
             source: Arc::from(text),
             evidence_refs: parts.evidence_refs,
             key_refs: parts.key_refs,
+            allow_outside: parts.allow_outside,
             directory: people::Directory::default(),
         };
         policy.bind_keys(&BTreeMap::new())?;

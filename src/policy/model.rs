@@ -60,6 +60,9 @@ pub struct Policy {
     pub(crate) key_refs: Vec<KeyRef>,
     /// The loaded keys and the people they resolve to.
     pub(crate) directory: Directory,
+    /// Directories outside a release's root that its artifact and evidence paths may resolve into
+    /// (`allow_outside`), joined to the policy file's directory. Empty by default: nothing outside the root.
+    pub allow_outside: Vec<PathBuf>,
 }
 
 /// An evidence name as written in a criterion.

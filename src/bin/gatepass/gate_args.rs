@@ -33,6 +33,15 @@ pub struct GateArgs {
     /// GITHUB_ACTOR and GITHUB_TRIGGERING_ACTOR are added automatically.
     #[arg(long = "deployer", value_name = "ID")]
     pub deployers: Vec<String>,
+    /// The release's root directory: every artifact and evidence path must resolve inside it
+    /// (after symlinks). Default: the directory of the release manifest.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// The largest evidence file a criterion parses, in bytes or with a unit (KiB, MiB, GiB, KB,
+    /// MB, GB); a larger one is refused (exit 2). Parsing takes several times the file's size in
+    /// memory.
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    pub max_evidence_size: u64,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -50,6 +59,8 @@ impl GateArgs {
             approvals: self.approvals.clone(),
             exceptions: self.exceptions.clone(),
             excluded: self.excluded(),
+            root: self.root.clone(),
+            max_evidence_size: Some(self.max_evidence_size),
             ..Request::default()
         };
         crate::github::request(request, &self.github, now)
@@ -87,5 +98,53 @@ pub fn progress() -> Box<dyn gatepass::hash::Progress> {
         Box::new(gatepass::hash::StderrProgress::new())
     } else {
         Box::new(gatepass::hash::NoProgress)
+    }
+}
+
+/// A size in bytes: a number, optionally followed by a unit (`KiB`, `MiB`, `GiB`, or the decimal
+/// `KB`, `MB`, `GB`; `B` for bytes), with or without a space between.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| {
+        format!("{text:?} is not a size: write a number of bytes or one like 64MiB")
+    })?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?}: use B, KiB, MiB, GiB, KB, MB or GB"
+            ));
+        }
+    };
+    number
+        .checked_mul(factor)
+        .ok_or_else(|| format!("{text:?} is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("100"), Ok(100));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("64 mib"), Ok(64 << 20));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("2MB"), Ok(2_000_000));
+        assert!(parse_size("MiB").is_err());
+        assert!(parse_size("1.5GiB").is_err());
+        assert!(parse_size("64XB").is_err());
+        assert!(parse_size("99999999999GiB").is_err());
     }
 }

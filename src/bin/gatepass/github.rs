@@ -123,6 +123,8 @@ pub fn report(
 ) -> anyhow::Result<()> {
     let runtime = Runtime::detect();
     let d = &run.decision;
+    // gatepass's own workflow commands follow: the fence around the report ends here.
+    crate::fence::close();
     if let (Some(_), Some((token, _))) = (&runtime, minted) {
         eprint!("{}", actions::mask_command(token));
         let _ = std::io::stderr().flush();
@@ -256,7 +258,7 @@ pub fn on_error(err: &anyhow::Error) {
             actions::command(
                 "error",
                 &[("title", "gatepass could not decide (exit 2)".into())],
-                &format!("{err:#}")
+                &gatepass::untrusted::escape_keeping_lines(&format!("{err:#}"))
             )
         );
     }

@@ -8,6 +8,7 @@ mod approve;
 mod audit;
 mod check;
 mod exception;
+mod fence;
 mod gate_args;
 mod github;
 mod init;
@@ -61,6 +62,15 @@ pub(crate) const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Decisions print text from evidence: fence it from the Actions runner before anything is printed.
+    if matches!(
+        cli.command,
+        Command::Check(_) | Command::Issue(_) | Command::Validate(_)
+    ) && let Err(err) = fence::open()
+    {
+        eprintln!("gatepass: error: {err:#}");
+        return ExitCode::from(EXIT_ERROR);
+    }
     let result = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Issue(args) => issue::run(args),
@@ -74,9 +84,19 @@ fn main() -> ExitCode {
         Command::Audit(args) => audit::run(args),
     };
     match result {
-        Ok(code) => code,
+        Ok(code) => {
+            fence::close();
+            code
+        }
         Err(err) => {
-            eprintln!("gatepass: error: {err:#}");
+            // Evidence text in an error was escaped where it entered it; this catches what is left without
+            // breaking the error's own lines.
+            let text = format!("{err:#}");
+            eprintln!(
+                "gatepass: error: {}",
+                gatepass::untrusted::escape_keeping_lines(&text)
+            );
+            fence::close();
             github::on_error(&err);
             ExitCode::from(EXIT_ERROR)
         }

@@ -1,9 +1,14 @@
 //! Human rendering of decisions, on stderr.
+//!
+//! Every string of a decision may carry text from evidence (JSON keys and values, test names, SARIF messages,
+//! file names) or from records; each goes through [`t`] (`gatepass::untrusted::escape`), so no newline, ESC or
+//! bidi override from a file reaches the log raw.
 
 use std::fmt::Write as _;
 
 use gatepass::evaluate::{Decision, Outcome, Status};
 use gatepass::model::Gate;
+use gatepass::untrusted::escape as t;
 
 /// The decision as a table of criteria per gate, then every unmet criterion in full.
 pub fn human(d: &Decision, warn_mode: bool) -> String {
@@ -46,12 +51,18 @@ fn body(d: &Decision) -> String {
     let _ = writeln!(
         out,
         "gatepass: {} {} ({} change, tier {}) -> {}",
-        r.name, r.version, r.change, r.tier, d.environment
+        t(&r.name),
+        t(&r.version),
+        t(&r.change),
+        r.tier,
+        t(&d.environment)
     );
     let _ = writeln!(
         out,
         "  release {}  policy {} ({})",
-        r.digest, d.policy.id, d.policy.file
+        t(&r.digest),
+        t(&d.policy.id),
+        t(&d.policy.file)
     );
     let width = d.criteria.iter().map(|c| c.id.len()).max().unwrap_or(0);
     for gate in Gate::ALL {
@@ -62,12 +73,12 @@ fn body(d: &Decision) -> String {
         let _ = writeln!(out, "\n  {gate}");
         for c in rows {
             let (mark, text) = match c.status {
-                Status::Met => ("✔", c.found.clone()),
-                Status::Unmet => ("✘", c.found.clone()),
-                Status::Waived => ("~", format!("waived: {}", c.found)),
-                Status::NotApplicable => ("-", format!("not applicable: {}", c.expected)),
+                Status::Met => ("✔", t(&c.found).into_owned()),
+                Status::Unmet => ("✘", t(&c.found).into_owned()),
+                Status::Waived => ("~", format!("waived: {}", t(&c.found))),
+                Status::NotApplicable => ("-", format!("not applicable: {}", t(&c.expected))),
             };
-            let _ = writeln!(out, "    {mark} {:<width$}  {text}", c.id);
+            let _ = writeln!(out, "    {mark} {:<width$}  {text}", t(&c.id));
         }
     }
     let unmet: Vec<_> = d
@@ -83,15 +94,15 @@ fn body(d: &Decision) -> String {
             } else {
                 ""
             };
-            let _ = writeln!(out, "    ✘ [{}] {}{waived}", c.gate, c.id);
-            let _ = writeln!(out, "        expected: {}", c.expected);
-            let _ = writeln!(out, "        found:    {}", c.found);
+            let _ = writeln!(out, "    ✘ [{}] {}{waived}", c.gate, t(&c.id));
+            let _ = writeln!(out, "        expected: {}", t(&c.expected));
+            let _ = writeln!(out, "        found:    {}", t(&c.found));
             if !c.files.is_empty() {
-                let _ = writeln!(out, "        file:     {}", c.files.join(", "));
+                let _ = writeln!(out, "        file:     {}", t(&c.files.join(", ")));
             }
-            let _ = writeln!(out, "        policy:   {}", c.defined_at);
+            let _ = writeln!(out, "        policy:   {}", t(&c.defined_at));
             for line in c.details.iter().take(20) {
-                let _ = writeln!(out, "          - {line}");
+                let _ = writeln!(out, "          - {}", t(line));
             }
             if c.details.len() > 20 {
                 let _ = writeln!(out, "          … and {} more", c.details.len() - 20);
@@ -104,7 +115,11 @@ fn body(d: &Decision) -> String {
             let _ = writeln!(
                 out,
                 "    {} as {} at {} ({}: {})",
-                a.approver, a.role, a.at, a.source, a.origin
+                t(&a.approver),
+                t(&a.role),
+                a.at,
+                t(&a.source),
+                t(&a.origin)
             );
         }
     }
@@ -112,15 +127,15 @@ fn body(d: &Decision) -> String {
         let _ = writeln!(out, "\n  records not counted");
         for i in &d.ignored {
             let who = i.approver.as_deref().unwrap_or("?");
-            let _ = writeln!(out, "    {} ({who}): {}", i.origin, i.reason);
+            let _ = writeln!(out, "    {} ({}): {}", t(&i.origin), t(who), t(&i.reason));
         }
     }
     if let Some(e) = &d.exception {
         let _ = writeln!(out, "\n  EXCEPTION");
-        let _ = writeln!(out, "    waived:          {}", e.waived.join(", "));
-        let _ = writeln!(out, "    reason:          {}", e.reason);
-        let _ = writeln!(out, "    risk acceptance: {}", e.risk_acceptance);
-        let _ = writeln!(out, "    approved by:     {}", e.approved_by.join(", "));
+        let _ = writeln!(out, "    waived:          {}", t(&e.waived.join(", ")));
+        let _ = writeln!(out, "    reason:          {}", t(&e.reason));
+        let _ = writeln!(out, "    risk acceptance: {}", t(&e.risk_acceptance));
+        let _ = writeln!(out, "    approved by:     {}", t(&e.approved_by.join(", ")));
         let _ = writeln!(out, "    expires:         {}", e.expires);
     }
     out
