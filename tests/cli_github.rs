@@ -652,3 +652,93 @@ fn verify_in_actions_masks_the_token_and_writes_outputs() {
     let unmet: serde_json::Value = serde_json::from_str(&out["unmet"]).unwrap();
     assert!(unmet[0]["rule"].is_string());
 }
+
+/// Identity through GitHub: a login `[people]` lists is that person, so jrivera's review and a
+/// record signed with jrivera's key count once; and the pull request's author is excluded as a
+/// person, so a record signed with the author's key does not count either.
+#[test]
+fn a_login_and_a_key_of_one_person_count_once_and_the_author_never_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (policy, release) = github_release(dir.path());
+    let jwk = |name: &str| {
+        root()
+            .join("keys/approvers")
+            .join(format!("{name}.jwk.json"))
+            .display()
+            .to_string()
+    };
+    std::fs::write(
+        &policy,
+        format!(
+            r#"id = "summarizer-production"
+environment = "production"
+issuer = "gatepass:acme-ml"
+
+[people]
+jrivera   = {{ keys = ["{jr}"], github = ["jrivera"] }}
+dev-alice = {{ keys = ["{mo}"], github = ["dev-alice"] }}
+other     = {{ keys = ["{sc}"] }}
+
+[roles]
+reviewers  = {{ people = ["jrivera", "dev-alice", "other"] }}
+compliance = {{ github = ["@acme/compliance"] }}
+
+[[criteria]]
+id = "sign-off"
+gate = "stakeholder"
+approvals = [{{ role = "reviewers", count = 2 }}, {{ role = "compliance", count = 1 }}]
+"#,
+            jr = jwk("jrivera"),
+            mo = jwk("mokafor"),
+            sc = jwk("schen"),
+        ),
+    )
+    .unwrap();
+    let approvals = dir.path().join("approvals");
+    std::fs::create_dir(&approvals).unwrap();
+    let sign = |key: &str, approver: &str| {
+        let o = gatepass()
+            .args(["approve", "--key"])
+            .arg(root().join("keys/approvers").join(format!("{key}.key")))
+            .arg("--release")
+            .arg(&release)
+            .args(["--environment", "production", "--role", "reviewers"])
+            .args(["--approver", approver, "--out"])
+            .arg(approvals.join(format!("{approver}.jwt")))
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+    };
+    sign("jrivera", "jrivera");
+    sign("mokafor", "dev-alice");
+    let decide = || {
+        let gh = Github::start();
+        gh.scenario();
+        let runner = Runner::new();
+        let mut cmd = gatepass();
+        cmd.arg("check")
+            .arg("--policy")
+            .arg(&policy)
+            .arg("--release")
+            .arg(&release)
+            .arg("--approvals")
+            .arg(&approvals)
+            .arg("--github-approvals");
+        runner.apply(with_run(&mut cmd, &gh)).output().unwrap()
+    };
+    let o = decide();
+    let err = stderr(&o);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(err.contains("reviewers: 1 of 2"), "{err}");
+    assert!(
+        err.contains("this person already counts toward this criterion"),
+        "jrivera's record and review are one person: {err}"
+    );
+    assert!(
+        err.contains("dev-alice is the author of the pull request"),
+        "the author's signed record does not count: {err}"
+    );
+    sign("schen", "other");
+    let o = decide();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}

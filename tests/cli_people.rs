@@ -540,3 +540,31 @@ fn the_documented_policy_digest_is_reproducible() {
         gatepass::policy::Policy::load(repo().join("policies/summarizer-staging.toml")).unwrap();
     assert_eq!(d["policy"]["digest"], loaded.digest.prefixed());
 }
+
+/// `approve` signs nothing for a release whose files lead outside its directory: the gate would
+/// refuse to read them.
+#[test]
+fn approve_refuses_a_release_that_reaches_outside_its_root() {
+    let case = Case::new(&people_form(), SIGN_OFF);
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("credentials.json");
+    std::fs::write(&secret, "{}").unwrap();
+    let manifest = std::fs::read_to_string(case.p("release.toml")).unwrap();
+    std::fs::write(
+        case.p("release.toml"),
+        manifest.replace("evidence/eval.json", &secret.display().to_string()),
+    )
+    .unwrap();
+    let out = gatepass()
+        .args(["approve", "--key"])
+        .arg(key("jrivera"))
+        .arg("--release")
+        .arg(case.p("release.toml"))
+        .args(["--environment", "production", "--role", "ml-lead"])
+        .args(["--approver", "jrivera", "--out"])
+        .arg(case.p("a.jwt"))
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(!case.p("a.jwt").exists());
+}

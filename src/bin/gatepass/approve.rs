@@ -58,15 +58,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for condition in &args.conditions {
         records::non_blank("--condition", condition)?;
     }
+    let policy = args
+        .policy
+        .as_deref()
+        .map(gatepass::policy::Policy::load)
+        .transpose()?;
     let key = records::load_key(&args.key)?;
     records::check_against_policy(
-        args.policy.as_deref(),
+        policy.as_ref(),
         &args.environment,
         &key,
         &args.approver,
         records::Signs::Approval { role: &args.role },
     )?;
-    let hashed = records::load_release(&args.release)?;
+    let hashed = records::load_release(&args.release, policy.as_ref())?;
     let (release, short) = records::release_ref(&hashed);
     let (iat, exp) = records::times(args.expires)?;
     let record = ApprovalRecord {

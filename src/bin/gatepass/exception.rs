@@ -65,9 +65,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             bail!("--waive {id} is given twice");
         }
     }
+    let policy = args
+        .policy
+        .as_deref()
+        .map(gatepass::policy::Policy::load)
+        .transpose()?;
     let key = records::load_key(&args.key)?;
     records::check_against_policy(
-        args.policy.as_deref(),
+        policy.as_ref(),
         &args.environment,
         &key,
         &args.approver,
@@ -75,7 +80,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             waived: &args.waive,
         },
     )?;
-    let hashed = records::load_release(&args.release)?;
+    let hashed = records::load_release(&args.release, policy.as_ref())?;
     let (release, short) = records::release_ref(&hashed);
     let lifetime = args.expires.unwrap_or(DEFAULT_EXPIRES);
     let (iat, exp) = records::times(Some(lifetime))?;

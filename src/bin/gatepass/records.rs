@@ -9,6 +9,7 @@ use anyhow::{Context as _, bail};
 use gatepass::approval::ReleaseRef;
 use gatepass::approval::record::short_digest;
 use gatepass::hash::StderrProgress;
+use gatepass::policy::Policy;
 use gatepass::policy::duration::{DisplayDuration, parse_duration};
 use gatepass::release::{HashedRelease, Release};
 use gatepass::token::{SigningKey, keys};
@@ -33,8 +34,15 @@ pub fn load_key(path: &Path) -> anyhow::Result<SigningKey> {
 
 /// Loads and hashes the release, refusing one whose artifacts do not match their pinned digests:
 /// a record must bind bytes the manifest stands behind.
-pub fn load_release(path: &Path) -> anyhow::Result<HashedRelease> {
+/// Loads and hashes the release a record is signed for. Its paths must resolve inside the
+/// release's directory (or a directory the policy's `allow_outside` lists, with `--policy`), as
+/// the gate requires: nothing is signed for files the gate would refuse to read.
+pub fn load_release(path: &Path, policy: Option<&Policy>) -> anyhow::Result<HashedRelease> {
     let release = Release::load(path)?;
+    release.confine(
+        &release.default_root(),
+        policy.map_or(&[][..], |p| p.allow_outside.as_slice()),
+    )?;
     let hashed = release.hash(&StderrProgress::new())?;
     let mismatches: Vec<String> = hashed
         .artifacts
@@ -197,13 +205,13 @@ pub enum Signs<'a> {
 /// approver id that is not the key owner's, or a role the key owner does not hold. Without it,
 /// warns that nothing was checked.
 pub fn check_against_policy(
-    policy: Option<&Path>,
+    policy: Option<&Policy>,
     environment: &str,
     key: &SigningKey,
     approver: &str,
     signs: Signs<'_>,
 ) -> anyhow::Result<()> {
-    let Some(path) = policy else {
+    let Some(policy) = policy else {
         eprintln!(
             "gatepass: warning: no --policy given, so nothing was checked: the environment, {}, approver id and signing key are signed as written; pass --policy FILE to refuse what the gate would not count",
             match signs {
@@ -213,8 +221,7 @@ pub fn check_against_policy(
         );
         return Ok(());
     };
-    let policy = gatepass::policy::Policy::load(path)?;
-    let file = path.display();
+    let file = policy.path.display();
     if environment != policy.environment {
         bail!(
             "--environment {environment:?} is not the environment of the policy {file} ({:?}); approve for the environment the policy guards",
