@@ -23,7 +23,7 @@ use gatepass::audit::record::{
 use gatepass::audit::{Actor, AuditLog, Command, Record, Verdict, VerifyOptions, verify_log};
 use gatepass::evaluate::Status;
 use gatepass::hash::Sha256Digest;
-use gatepass::model::Gate;
+use gatepass::vocab::Gate;
 use gatepass::token::SigningKey;
 
 const RECORDS: u64 = 100_000;

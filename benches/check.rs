@@ -78,7 +78,7 @@ fn evaluate_hashed(
         ignored: &collected.ignored,
         excluded: &[],
         now,
-        phase: gatepass::model::Phase::PreDeploy,
+        phase: gatepass::vocab::Phase::PreDeploy,
     })
     .outcome
 }

@@ -17,7 +17,7 @@ use gatepass::audit::record::{
 use gatepass::audit::{Actor, AuditLog, Command, Record, Verdict};
 use gatepass::evaluate::Status;
 use gatepass::hash::Sha256Digest;
-use gatepass::model::Gate;
+use gatepass::vocab::Gate;
 use jiff::Timestamp;
 
 /// A small deterministic generator (xorshift64*), so every run writes the same story.

@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::approval::{Approval, ExceptionGrant, Ignored};
 use crate::evidence::{contract, junit, metric, sarif};
 use crate::gather::Evidence;
-use crate::model::{Gate, Phase, Tier};
+use crate::vocab::{Gate, Phase, Tier};
 use crate::policy::{ApprovalRequirement, Criterion, CriterionKind, Policy, WindowStatus};
 use crate::release::{HashedEvidence, HashedRelease};
 

@@ -23,7 +23,7 @@ use serde_json::Value;
 
 use crate::evidence::{self, EvidenceError, junit::JunitReport, sarif::SarifLog};
 use crate::hash::Sha256Digest;
-use crate::model::{Phase, Tier};
+use crate::vocab::{Phase, Tier};
 use crate::policy::{CriterionKind, Policy};
 use crate::release::{HashedEvidence, HashedRelease};
 

@@ -16,7 +16,7 @@ pub mod gather;
 #[cfg(feature = "github")]
 pub mod github;
 pub mod hash;
-pub mod model;
+pub mod vocab;
 #[cfg(feature = "gate")]
 pub mod policy;
 #[cfg(feature = "gate")]

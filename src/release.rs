@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::hash::{self, HashError, HashTarget, PathKind, Progress, Sha256Digest};
-use crate::model::{ChangeType, Tier};
+use crate::vocab::{ChangeType, Tier};
 use crate::policy::LineIndex;
 
 /// A release manifest, loaded and validated but not yet hashed.

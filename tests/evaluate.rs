@@ -9,7 +9,7 @@ use gatepass::evaluate::{
 use gatepass::gate::{GateError, Run, Snapshot, claims_for, validate};
 use gatepass::gather::gather;
 use gatepass::hash::NoProgress;
-use gatepass::model::{Gate, Phase};
+use gatepass::vocab::{Gate, Phase};
 use gatepass::policy::Policy;
 use gatepass::release::{HashedRelease, Release};
 use jiff::Timestamp;

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use gatepass::hash::Sha256Digest;
-use gatepass::model::{ChangeType, Gate, Severity, Tier};
+use gatepass::vocab::{ChangeType, Gate, Severity, Tier};
 use gatepass::policy::{
     ApprovalRequirement, CriterionKind, Diagnostic, DiagnosticKind as K, Policy, PolicyError,
 };

@@ -3,7 +3,7 @@
 #![no_main]
 
 use gatepass::evidence::{contract, junit, metric, parse_json, sarif};
-use gatepass::model::Severity;
+use gatepass::vocab::Severity;
 use libfuzzer_sys::fuzz_target;
 
 const POINTERS: &[&str] = &[

@@ -3,7 +3,7 @@
 //! (as `Policy::load` does for its diagnostics).
 #![no_main]
 
-use gatepass::model::{ChangeType, Tier};
+use gatepass::vocab::{ChangeType, Tier};
 use gatepass::policy::{CriterionKind, Policy};
 use libfuzzer_sys::fuzz_target;
 

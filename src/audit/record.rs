@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::evaluate::{Decision, Outcome, Status};
-use crate::model::Gate;
+use crate::vocab::Gate;
 use crate::token::Claims;
 
 /// The record format version written in `v`.

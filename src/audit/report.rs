@@ -30,7 +30,7 @@ use super::record::{
 use super::verify::ChainChecker;
 use super::verify::{ChainReport, VerifyError, VerifyOptions, scan};
 use crate::evaluate::Status;
-use crate::model::Gate;
+use crate::vocab::Gate;
 
 /// Schema identifier of the JSON report.
 pub const REPORT_SCHEMA: &str = "gatepass-audit-report/1";

@@ -36,7 +36,7 @@ use serde_json::{Map, Value};
 
 use super::strict::Kept;
 use super::{EvidenceError, Verdict, join_limited, json_error_parts, strip_bom, truncate};
-use crate::model::Severity;
+use crate::vocab::Severity;
 
 /// Longest result message kept, in characters.
 const MESSAGE_CHARS: usize = 200;

@@ -28,7 +28,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::evaluate::{CriterionResult, Decision, Outcome, Status};
-use crate::model::Gate;
+use crate::vocab::Gate;
 use crate::token::claims::Claims;
 use crate::untrusted::escape as t;
 

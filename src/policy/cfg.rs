@@ -17,7 +17,7 @@ use super::model::{
 };
 use super::people::{KeyRef, Person, skeleton};
 use super::window::{DenyRange, Window, WindowError, parse_holiday, parse_time_zone};
-use crate::model::{ChangeType, Gate, Severity, Tier};
+use crate::vocab::{ChangeType, Gate, Severity, Tier};
 
 type Span = Range<usize>;
 type Value<'i> = Spanned<DeValue<'i>>;

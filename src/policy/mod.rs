@@ -31,7 +31,7 @@ pub use people::{Person, PersonRef};
 pub use window::{ClosedBy, DenyRange, Window, WindowError, WindowStatus};
 
 use crate::hash::Sha256Digest;
-use crate::model::{Phase, Tier};
+use crate::vocab::{Phase, Tier};
 pub(crate) use diags::LineIndex;
 use diags::{Problem, count_problems, render, render_warnings};
 

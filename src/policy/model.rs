@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::hash::Sha256Digest;
-use crate::model::{ChangeType, Gate, Severity, Tier};
+use crate::vocab::{ChangeType, Gate, Severity, Tier};
 
 use super::diags::Diagnostic;
 use super::people::{Directory, KeyRef, Person};

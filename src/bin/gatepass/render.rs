@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use gatepass::evaluate::{Decision, Outcome, Status};
-use gatepass::model::Gate;
+use gatepass::vocab::Gate;
 use gatepass::untrusted::escape as t;
 
 /// The decision as a table of criteria per gate, then every unmet criterion in full.
