@@ -23,8 +23,8 @@ use gatepass::audit::record::{
 use gatepass::audit::{Actor, AuditLog, Command, Record, Verdict, VerifyOptions, verify_log};
 use gatepass::evaluate::Status;
 use gatepass::hash::Sha256Digest;
-use gatepass::vocab::Gate;
 use gatepass::token::SigningKey;
+use gatepass::vocab::Gate;
 
 const RECORDS: u64 = 100_000;
 const APPENDS: u64 = 1_000;

@@ -29,9 +29,9 @@ use serde::{Deserialize, Serialize};
 use crate::approval::{Approval, ExceptionGrant, Ignored};
 use crate::evidence::{contract, junit, metric, sarif};
 use crate::gather::Evidence;
-use crate::vocab::{Gate, Phase, Tier};
 use crate::policy::{ApprovalRequirement, Criterion, CriterionKind, Policy, WindowStatus};
 use crate::release::{HashedEvidence, HashedRelease};
+use crate::vocab::{Gate, Phase, Tier};
 
 /// Id of the built-in criterion that checks pinned artifact digests and empty artifacts.
 pub const ARTIFACT_INTEGRITY: &str = "artifact-integrity";

@@ -13,7 +13,6 @@ use crate::approval::{Approval, CollectError, Ignored, ReleaseRef, collect};
 use crate::evaluate::{Decision, Excluded, Inputs, Outcome, evaluate};
 use crate::gather::{GatherError, GatherOptions, gather_post_deploy, gather_with};
 use crate::hash::{HashError, HashTarget, Progress, hash_all};
-use crate::vocab::{Gate, Phase};
 use crate::policy::{Policy, PolicyError};
 use crate::release::{
     EvidenceFile, HashedEvidence, HashedRelease, ManifestPath, Release, ReleaseError,
@@ -23,6 +22,7 @@ use crate::token::claims::{
 };
 use crate::token::keys::SigningKey;
 use crate::token::mint::{self, MintError};
+use crate::vocab::{Gate, Phase};
 
 /// What a gate run reads.
 #[derive(Debug, Clone, Default)]

@@ -23,9 +23,9 @@ use serde_json::Value;
 
 use crate::evidence::{self, EvidenceError, junit::JunitReport, sarif::SarifLog};
 use crate::hash::Sha256Digest;
-use crate::vocab::{Phase, Tier};
 use crate::policy::{CriterionKind, Policy};
 use crate::release::{HashedEvidence, HashedRelease};
+use crate::vocab::{Phase, Tier};
 
 /// Parsed contents of the evidence files the applicable criteria read, by evidence name.
 #[derive(Debug, Default)]

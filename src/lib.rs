@@ -6,6 +6,10 @@ pub mod approval;
 #[cfg(feature = "gate")]
 pub mod audit;
 #[cfg(feature = "gate")]
+pub mod diag;
+#[cfg(feature = "gate")]
+pub mod duration;
+#[cfg(feature = "gate")]
 pub mod evaluate;
 #[cfg(feature = "gate")]
 pub mod evidence;
@@ -16,10 +20,10 @@ pub mod gather;
 #[cfg(feature = "github")]
 pub mod github;
 pub mod hash;
-pub mod vocab;
 #[cfg(feature = "gate")]
 pub mod policy;
 #[cfg(feature = "gate")]
 pub mod release;
 pub mod token;
 pub mod untrusted;
+pub mod vocab;

@@ -30,9 +30,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use crate::diag::LineIndex;
 use crate::hash::{self, HashError, HashTarget, PathKind, Progress, Sha256Digest};
 use crate::vocab::{ChangeType, Tier};
-use crate::policy::LineIndex;
 
 /// A release manifest, loaded and validated but not yet hashed.
 #[derive(Debug, Clone, PartialEq, Eq)]

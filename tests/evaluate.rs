@@ -9,9 +9,9 @@ use gatepass::evaluate::{
 use gatepass::gate::{GateError, Run, Snapshot, claims_for, validate};
 use gatepass::gather::gather;
 use gatepass::hash::NoProgress;
-use gatepass::vocab::{Gate, Phase};
 use gatepass::policy::Policy;
 use gatepass::release::{HashedRelease, Release};
+use gatepass::vocab::{Gate, Phase};
 use jiff::Timestamp;
 
 const NOW: &str = "2026-11-17T15:00:00Z";

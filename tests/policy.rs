@@ -6,10 +6,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use gatepass::hash::Sha256Digest;
-use gatepass::vocab::{ChangeType, Gate, Severity, Tier};
 use gatepass::policy::{
     ApprovalRequirement, CriterionKind, Diagnostic, DiagnosticKind as K, Policy, PolicyError,
 };
+use gatepass::vocab::{ChangeType, Gate, Severity, Tier};
 
 const FIXTURE: &str = "tests/fixtures/policy/design-example.toml";
 

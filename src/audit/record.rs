@@ -7,8 +7,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::evaluate::{Decision, Outcome, Status};
-use crate::vocab::Gate;
 use crate::token::Claims;
+use crate::vocab::Gate;
 
 /// The record format version written in `v`.
 pub const RECORD_VERSION: u32 = 1;

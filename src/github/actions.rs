@@ -28,9 +28,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::evaluate::{CriterionResult, Decision, Outcome, Status};
-use crate::vocab::Gate;
 use crate::token::claims::Claims;
 use crate::untrusted::escape as t;
+use crate::vocab::Gate;
 
 /// The step outputs gatepass writes, each on every run: `token`, `decision`, `unmet`,
 /// `approvers`, `release-digest`.

@@ -10,8 +10,7 @@
 //! format.
 
 mod cfg;
-mod diags;
-pub mod duration;
+pub use crate::duration;
 mod model;
 pub mod people;
 pub mod window;
@@ -21,7 +20,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use diags::{Diagnostic, DiagnosticKind};
+pub use crate::diag::{Diagnostic, DiagnosticKind};
 pub use duration::{DurationError, parse_duration};
 pub use model::{
     ApprovalRequirement, ApproverQuorum, Criterion, CriterionKind, ExceptionPolicy, Location,
@@ -30,10 +29,9 @@ pub use model::{
 pub use people::{Person, PersonRef};
 pub use window::{ClosedBy, DenyRange, Window, WindowError, WindowStatus};
 
+use crate::diag::{LineIndex, Problem, count_problems, render, render_warnings};
 use crate::hash::Sha256Digest;
 use crate::vocab::{Phase, Tier};
-pub(crate) use diags::LineIndex;
-use diags::{Problem, count_problems, render, render_warnings};
 
 /// A policy that could not be loaded. Either way the gate cannot decide (exit 2).
 #[derive(Debug, thiserror::Error)]

@@ -10,9 +10,9 @@ use std::time::Duration;
 use crate::hash::Sha256Digest;
 use crate::vocab::{ChangeType, Gate, Severity, Tier};
 
-use super::diags::Diagnostic;
 use super::people::{Directory, KeyRef, Person};
 use super::window::Window;
+use crate::diag::Diagnostic;
 
 /// The hard cap on a deploy token's lifetime: `[token].ttl` and `[token].exception_ttl` may not exceed it.
 pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(3600);

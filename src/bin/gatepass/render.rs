@@ -7,8 +7,8 @@
 use std::fmt::Write as _;
 
 use gatepass::evaluate::{Decision, Outcome, Status};
-use gatepass::vocab::Gate;
 use gatepass::untrusted::escape as t;
+use gatepass::vocab::Gate;
 
 /// The decision as a table of criteria per gate, then every unmet criterion in full.
 pub fn human(d: &Decision, warn_mode: bool) -> String {

@@ -1,5 +1,8 @@
-//! What policy validation reports: one [`Diagnostic`] per problem, rendered cargo-deny style with the offending
-//! text underlined.
+//! Diagnostics for every file a user writes (`policy.toml`, `release.toml`): one [`Diagnostic`] per problem,
+//! rendered cargo-deny style with `file:line:col` and the offending text underlined, and the [`reader`] that
+//! collects them while a spanned TOML document is read.
+
+pub(crate) mod reader;
 
 use std::fmt;
 use std::ops::Range;
