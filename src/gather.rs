@@ -19,45 +19,11 @@ use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::path::PathBuf;
 
-use serde_json::Value;
-
-use crate::evidence::{self, EvidenceError, junit::JunitReport, sarif::SarifLog};
+use crate::evidence::{Evidence, EvidenceError, Format};
 use crate::hash::Sha256Digest;
-use crate::policy::{CriterionKind, Policy};
+use crate::policy::Policy;
 use crate::release::{HashedEvidence, HashedRelease};
 use crate::vocab::{Phase, Tier};
-
-/// Parsed contents of the evidence files the applicable criteria read, by evidence name.
-#[derive(Debug, Default)]
-pub struct Evidence {
-    json: BTreeMap<String, Value>,
-    sarif: BTreeMap<String, SarifLog>,
-    junit: BTreeMap<String, JunitReport>,
-    snapshots: BTreeMap<String, HashedEvidence>,
-}
-
-impl Evidence {
-    /// The JSON document of evidence `name`, if it was read.
-    pub fn json(&self, name: &str) -> Option<&Value> {
-        self.json.get(name)
-    }
-    /// The SARIF log of evidence `name`, if it was read.
-    pub fn sarif(&self, name: &str) -> Option<&SarifLog> {
-        self.sarif.get(name)
-    }
-    /// The JUnit report of evidence `name`, if it was read.
-    pub fn junit(&self, name: &str) -> Option<&JunitReport> {
-        self.junit.get(name)
-    }
-    /// The production metrics snapshot bound to evidence `name` after deployment, if any.
-    pub fn snapshot(&self, name: &str) -> Option<&HashedEvidence> {
-        self.snapshots.get(name)
-    }
-    /// Every production metrics snapshot, by evidence name.
-    pub fn snapshots(&self) -> &BTreeMap<String, HashedEvidence> {
-        &self.snapshots
-    }
-}
 
 /// The default of [`GatherOptions::max_evidence_size`]: 64 MiB.
 pub const DEFAULT_MAX_EVIDENCE_SIZE: u64 = 64 * 1024 * 1024;
@@ -136,13 +102,6 @@ pub enum GatherError {
     },
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Format {
-    Json,
-    Sarif,
-    Junit,
-}
-
 /// Reads and parses the evidence the pre-deploy criteria applying to `tier` read, with the default
 /// [`GatherOptions`].
 pub fn gather(
@@ -199,35 +158,18 @@ fn gather_in(
     snapshots: BTreeMap<String, HashedEvidence>,
     options: &GatherOptions,
 ) -> Result<Evidence, GatherError> {
-    let mut wanted: Vec<(&str, Format)> = Vec::new();
-    for criterion in policy
+    let mut wanted: Vec<(&str, Format)> = policy
         .criteria
         .iter()
         .filter(|c| c.applies_to(tier) && phase.includes(c.gate))
-    {
-        match &criterion.kind {
-            CriterionKind::Metric { evidence, .. } => wanted.push((evidence, Format::Json)),
-            CriterionKind::Contract { evidence, expect } => {
-                wanted.push((evidence, Format::Json));
-                wanted.push((expect, Format::Json));
-            }
-            CriterionKind::Sarif { evidence, .. } => wanted.push((evidence, Format::Sarif)),
-            CriterionKind::Junit { evidence, .. } => wanted.push((evidence, Format::Junit)),
-            CriterionKind::Present(_)
-            | CriterionKind::Window(_)
-            | CriterionKind::Approvals { .. } => {}
-        }
-    }
+        .flat_map(|c| c.kind.reads())
+        .collect();
     wanted.sort();
     wanted.dedup();
-    let mut out = Evidence {
-        snapshots,
-        ..Evidence::default()
-    };
+    let mut out = Evidence::with_snapshots(snapshots);
     for (name, format) in wanted {
         let Some(entry) = out
-            .snapshots
-            .get(name)
+            .snapshot(name)
             .or_else(|| release.evidence.get(name))
             .cloned()
         else {
@@ -257,28 +199,13 @@ fn gather_in(
                 path,
             });
         }
-        let parse_err = |kind, source| GatherError::Parse {
-            name: name.to_owned(),
-            path: path.clone(),
-            kind,
-            source,
-        };
-        match format {
-            Format::Json => {
-                let doc = evidence::parse_json(&bytes).map_err(|e| parse_err("JSON", e))?;
-                out.json.insert(name.to_owned(), doc);
-            }
-            Format::Sarif => {
-                let log =
-                    evidence::sarif::parse(&bytes).map_err(|e| parse_err("SARIF 2.1.0", e))?;
-                out.sarif.insert(name.to_owned(), log);
-            }
-            Format::Junit => {
-                let report =
-                    evidence::junit::parse(&bytes).map_err(|e| parse_err("JUnit XML", e))?;
-                out.junit.insert(name.to_owned(), report);
-            }
-        }
+        out.insert(name, format, &bytes)
+            .map_err(|source| GatherError::Parse {
+                name: name.to_owned(),
+                path: path.clone(),
+                kind: format.describe(),
+                source,
+            })?;
     }
     Ok(out)
 }

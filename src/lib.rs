@@ -6,6 +6,8 @@ pub mod approval;
 #[cfg(feature = "gate")]
 pub mod audit;
 #[cfg(feature = "gate")]
+pub mod criteria;
+#[cfg(feature = "gate")]
 pub mod diag;
 #[cfg(feature = "gate")]
 pub mod duration;

@@ -24,7 +24,13 @@ pub mod metric;
 pub mod sarif;
 mod strict;
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
+
+use crate::release::HashedEvidence;
+use junit::JunitReport;
+use sarif::SarifLog;
 
 /// Why an evidence file could not be read as the kind of evidence a criterion expects.
 ///
@@ -244,6 +250,90 @@ pub(crate) fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
         .rposition(|&b| b == b'\n')
         .map_or(0, |newline| newline + 1);
     (line, end - line_start + 1)
+}
+
+/// Parsed contents of the evidence files the applicable criteria read, by evidence name.
+#[derive(Debug, Default)]
+pub struct Evidence {
+    json: BTreeMap<String, Value>,
+    sarif: BTreeMap<String, SarifLog>,
+    junit: BTreeMap<String, JunitReport>,
+    snapshots: BTreeMap<String, HashedEvidence>,
+}
+
+impl Evidence {
+    /// The JSON document of evidence `name`, if it was read.
+    pub fn json(&self, name: &str) -> Option<&Value> {
+        self.json.get(name)
+    }
+    /// The SARIF log of evidence `name`, if it was read.
+    pub fn sarif(&self, name: &str) -> Option<&SarifLog> {
+        self.sarif.get(name)
+    }
+    /// The JUnit report of evidence `name`, if it was read.
+    pub fn junit(&self, name: &str) -> Option<&JunitReport> {
+        self.junit.get(name)
+    }
+    /// The production metrics snapshot bound to evidence `name` after deployment, if any.
+    pub fn snapshot(&self, name: &str) -> Option<&HashedEvidence> {
+        self.snapshots.get(name)
+    }
+    /// Every production metrics snapshot, by evidence name.
+    pub fn snapshots(&self) -> &BTreeMap<String, HashedEvidence> {
+        &self.snapshots
+    }
+
+    /// No contents yet; `snapshots` binds evidence names to production metrics snapshots.
+    pub fn with_snapshots(snapshots: BTreeMap<String, HashedEvidence>) -> Self {
+        Self {
+            snapshots,
+            ..Self::default()
+        }
+    }
+
+    /// Parses `bytes` as `format` and keeps the contents as evidence `name`.
+    pub fn insert(
+        &mut self,
+        name: &str,
+        format: Format,
+        bytes: &[u8],
+    ) -> Result<(), EvidenceError> {
+        match format {
+            Format::Json => {
+                self.json.insert(name.to_owned(), parse_json(bytes)?);
+            }
+            Format::Sarif => {
+                self.sarif.insert(name.to_owned(), sarif::parse(bytes)?);
+            }
+            Format::Junit => {
+                self.junit.insert(name.to_owned(), junit::parse(bytes)?);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The formats evidence files are parsed as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Format {
+    /// JSON (with `NaN`/`Infinity` refused or read as the parser says), strict about duplicate keys.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// JUnit XML.
+    Junit,
+}
+
+impl Format {
+    /// The format's name, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Json => "JSON",
+            Self::Sarif => "SARIF 2.1.0",
+            Self::Junit => "JUnit XML",
+        }
+    }
 }
 
 #[cfg(test)]

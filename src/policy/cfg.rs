@@ -7,32 +7,19 @@ use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 
 use super::model::{
-    ApprovalRequirement, ApproverQuorum, Criterion, CriterionKind, EvidenceRef, ExceptionPolicy,
-    Location, MAX_TOKEN_TTL, Role, TierRules, TokenSettings,
+    ApproverQuorum, Criterion, ExceptionPolicy, Location, MAX_TOKEN_TTL, Role, TierRules,
+    TokenSettings,
 };
 use super::people::{KeyRef, Person, skeleton};
-use super::window::{DenyRange, Window, WindowError, parse_holiday, parse_time_zone};
+use crate::criteria::approvals::{RoleIndex, RoleInfo};
+use crate::criteria::{self, CriterionKind, EvidenceRef, ParseCtx};
 use crate::diag::reader::{
-    CHANGES, GATES, NAME_HELP, Reader, SEVERITIES, Span, TIERS, Value, edit_distance, is_name,
-    list, show, suggest, syntax_problem, tier_list,
+    CHANGES, GATES, NAME_HELP, Reader, Span, TIERS, Value, is_name, list, show, suggest,
+    syntax_problem,
 };
 use crate::diag::{DiagnosticKind as K, Problem};
 use crate::duration::DisplayDuration;
 use crate::vocab::{Gate, Tier};
-
-/// Every role name written in `[roles]`, with what quorum checks need to know of it.
-type RoleIndex = BTreeMap<String, RoleInfo>;
-
-/// What a quorum over a role can rely on.
-#[derive(Debug, Clone, Copy, Default)]
-struct RoleInfo {
-    /// The most distinct people the role can supply (people, plus key files and logins listed directly), or `None`
-    /// when that is unknown (a GitHub team, or a role with problems of its own).
-    capacity: Option<usize>,
-    /// How many of its members are key files or logins listed directly under the role: each is a person of its own,
-    /// so one human holding two of them would count twice.
-    untied: usize,
-}
 
 /// Everything a [`Policy`](super::Policy) holds that comes from the text.
 pub(crate) struct Parts {
@@ -67,35 +54,8 @@ const TOKEN_KEYS: &[&str] = &["ttl", "exception_ttl"];
 const TIERS_KEYS: &[&str] = &["default", "by_change"];
 const ROLE_KEYS: &[&str] = &["people", "keys", "github"];
 const PERSON_KEYS: &[&str] = &["keys", "github"];
-const CHECK_KEYS: &[&str] = &[
-    "metric",
-    "sarif",
-    "junit",
-    "present",
-    "contract",
-    "window",
-    "approvals",
-];
-const CRITERION_KEYS: &[&str] = &[
-    "id",
-    "gate",
-    "tiers",
-    "description",
-    "max_age",
-    "metric",
-    "sarif",
-    "junit",
-    "present",
-    "contract",
-    "window",
-    "approvals",
-];
-const METRIC_KEYS: &[&str] = &["evidence", "pointer", "min", "max"];
-const SARIF_KEYS: &[&str] = &["evidence", "fail_on"];
-const JUNIT_KEYS: &[&str] = &["evidence", "min_tests"];
-const CONTRACT_KEYS: &[&str] = &["evidence", "expect"];
-const WINDOW_KEYS: &[&str] = &["timezone", "deny", "holidays"];
-const REQUIREMENT_KEYS: &[&str] = &["role", "count", "tiers"];
+/// The keys of a criterion besides its check (one of [`criteria::keys`]).
+const CRITERION_KEYS: &[&str] = &["id", "gate", "tiers", "description", "max_age"];
 const EXCEPTIONS_KEYS: &[&str] = &["approvers", "max_ttl", "non_waivable"];
 const QUORUM_KEYS: &[&str] = &["role", "count"];
 
@@ -800,7 +760,10 @@ impl Checker<'_> {
             Some(DeValue::String(id)) => format!("criterion `{}`", show(id)),
             _ => format!("criterion #{}", index + 1),
         };
-        self.unknown_keys(table, CRITERION_KEYS, &place);
+        let checks_keys = criteria::keys();
+        let mut allowed = CRITERION_KEYS.to_vec();
+        allowed.extend(&checks_keys);
+        self.unknown_keys(table, &allowed, &place);
         let id = self
             .required(
                 table,
@@ -836,7 +799,7 @@ impl Checker<'_> {
 
         let mut checks: Vec<(&str, Span, &Value<'_>)> = table
             .iter()
-            .filter(|(k, _)| CHECK_KEYS.contains(&k.get_ref().as_ref()))
+            .filter(|(k, _)| checks_keys.contains(&k.get_ref().as_ref()))
             .map(|(k, v)| (k.get_ref().as_ref(), k.span(), v))
             .collect();
         checks.sort_by_key(|(_, s, _)| s.start);
@@ -847,19 +810,18 @@ impl Checker<'_> {
                 span.clone(),
                 format!("{place} has nothing to check"),
                 "no check key in this criterion",
-                format!("add exactly one of {}", list(CHECK_KEYS)),
+                format!("add exactly one of {}", list(&checks_keys)),
             ),
             [(name, _, v)] => {
                 let crit_id = id.clone().unwrap_or_default();
-                kind = self.check(
-                    name,
-                    v,
-                    &place,
-                    &crit_id,
-                    tiers.as_ref().and_then(|t| t.as_deref()),
+                let mut cx = ParseCtx {
+                    what: format!("`{name}` of {place}"),
+                    criterion: &crit_id,
+                    tiers: tiers.as_ref().and_then(|t| t.as_deref()),
                     roles,
                     refs,
-                );
+                };
+                kind = criteria::parse(name, self, v, &mut cx);
             }
             [(first, _, _), rest @ ..] => {
                 for (name, key_span, _) in rest {
@@ -916,480 +878,6 @@ impl Checker<'_> {
                 col,
             },
         })
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn check(
-        &mut self,
-        name: &str,
-        value: &Value<'_>,
-        place: &str,
-        criterion: &str,
-        tiers: Option<&[Tier]>,
-        roles: &RoleIndex,
-        refs: &mut Vec<EvidenceRef>,
-    ) -> Option<CriterionKind> {
-        let what = format!("`{name}` of {place}");
-        let mut evidence =
-            |c: &mut Self, table: &DeTable<'_>, key: &str, span: Span, example: &str| {
-                let v = c.required(table, key, span, &what, example)?;
-                let name = c.name(v, &format!("`{key}` of {what}"), example)?;
-                refs.push(EvidenceRef {
-                    name: name.clone(),
-                    criterion: criterion.to_owned(),
-                    span: v.span(),
-                });
-                Some(name)
-            };
-        let span = value.span();
-        match name {
-            "metric" => {
-                let example = "metric = { evidence = \"eval\", pointer = \"/hallucination_rate\", max = 0.05 }";
-                let t = self.table(value, &what, example)?;
-                self.unknown_keys(t, METRIC_KEYS, &what);
-                let ev = evidence(self, t, "evidence", span.clone(), "evidence = \"eval\"");
-                let pointer = self
-                    .required(t, "pointer", span.clone(), &what, "pointer = \"/hallucination_rate\"")
-                    .and_then(|v| {
-                        let p = self.string(v, &format!("`pointer` of {what}"), "pointer = \"/accuracy\"")?;
-                        match pointer_problem(p) {
-                            None => Some(p.to_owned()),
-                            Some(problem) => {
-                                self.report(
-                                    K::BadValue,
-                                    v.span(),
-                                    format!("`pointer` of {what} is not a JSON pointer: {problem}"),
-                                    "bad JSON pointer",
-                                    "write an RFC 6901 pointer such as \"/hallucination_rate\" or \"/categories/*/accuracy\" (`~0` is `~`, `~1` is `/`, a `*` segment matches every key or index)",
-                                );
-                                None
-                            }
-                        }
-                    });
-                let bound = |c: &mut Self, key: &str| match t.get(key) {
-                    None => Some(None),
-                    Some(v) => c
-                        .number(v, &format!("`{key}` of {what}"), &format!("{key} = 0.05"))
-                        .map(Some),
-                };
-                let min = bound(self, "min");
-                let max = bound(self, "max");
-                if let (Some(None), Some(None)) = (min, max) {
-                    self.report(
-                        K::MissingKey,
-                        span.clone(),
-                        format!("{what} has neither `min` nor `max`"),
-                        "no bound",
-                        "add `min`, `max` or both: a metric without bounds checks nothing",
-                    );
-                    return None;
-                }
-                if let (Some(Some(lo)), Some(Some(hi))) = (min, max)
-                    && lo > hi
-                {
-                    self.report(
-                        K::BadValue,
-                        span,
-                        format!("{what} has `min` {lo} above `max` {hi}"),
-                        "no value can pass",
-                        "swap them, or fix the one that is wrong",
-                    );
-                    return None;
-                }
-                Some(CriterionKind::Metric {
-                    evidence: ev?,
-                    pointer: pointer?,
-                    min: min?,
-                    max: max?,
-                })
-            }
-            "sarif" => {
-                let t = self.table(
-                    value,
-                    &what,
-                    "sarif = { evidence = \"adversarial\", fail_on = \"critical\" }",
-                )?;
-                self.unknown_keys(t, SARIF_KEYS, &what);
-                let ev = evidence(
-                    self,
-                    t,
-                    "evidence",
-                    span.clone(),
-                    "evidence = \"adversarial\"",
-                );
-                let fail_on = self
-                    .required(t, "fail_on", span, &what, "fail_on = \"critical\"")
-                    .and_then(|v| {
-                        self.one_of(v, &format!("`fail_on` of {what}"), "severity", SEVERITIES)
-                    });
-                Some(CriterionKind::Sarif {
-                    evidence: ev?,
-                    fail_on: fail_on?,
-                })
-            }
-            "junit" => {
-                let t = self.table(
-                    value,
-                    &what,
-                    "junit = { evidence = \"tests\", min_tests = 10 }",
-                )?;
-                self.unknown_keys(t, JUNIT_KEYS, &what);
-                let ev = evidence(self, t, "evidence", span, "evidence = \"tests\"");
-                let min_tests = match t.get("min_tests") {
-                    None => Some(1),
-                    Some(v) => self
-                        .count(v, &format!("`min_tests` of {what}"), "min_tests = 10")
-                        .map(u64::from),
-                };
-                Some(CriterionKind::Junit {
-                    evidence: ev?,
-                    min_tests: min_tests?,
-                })
-            }
-            "present" => {
-                let example = "present = [\"eval\", \"model_card\"]";
-                let items = self.non_empty_array(
-                    value,
-                    &what,
-                    example,
-                    "names no evidence",
-                    "list the evidence names that must be present: an empty list checks nothing",
-                )?;
-                let mut names = Vec::new();
-                let mut ok = true;
-                for item in items.iter() {
-                    match self.name(item, &what, example) {
-                        Some(n) => {
-                            refs.push(EvidenceRef {
-                                name: n.clone(),
-                                criterion: criterion.to_owned(),
-                                span: item.span(),
-                            });
-                            if !names.contains(&n) {
-                                names.push(n);
-                            }
-                        }
-                        None => ok = false,
-                    }
-                }
-                ok.then_some(CriterionKind::Present(names))
-            }
-            "contract" => {
-                let t = self.table(
-                    value,
-                    &what,
-                    "contract = { evidence = \"schema_prod\", expect = \"schema_eval\" }",
-                )?;
-                self.unknown_keys(t, CONTRACT_KEYS, &what);
-                let ev = evidence(
-                    self,
-                    t,
-                    "evidence",
-                    span.clone(),
-                    "evidence = \"schema_prod\"",
-                );
-                let expect = evidence(self, t, "expect", span.clone(), "expect = \"schema_eval\"");
-                if let (Some(a), Some(b)) = (&ev, &expect)
-                    && a == b
-                {
-                    self.report(
-                        K::BadValue,
-                        span,
-                        format!("{what} compares `{a}` with itself"),
-                        "always equal",
-                        "`evidence` is the file to check and `expect` the reference it must equal: name two different evidence files",
-                    );
-                    return None;
-                }
-                Some(CriterionKind::Contract {
-                    evidence: ev?,
-                    expect: expect?,
-                })
-            }
-            "window" => self.window(value, &what).map(CriterionKind::Window),
-            "approvals" => self
-                .approvals(value, &what, tiers, roles)
-                .map(|requirements| CriterionKind::Approvals {
-                    requirements,
-                    max_age: None,
-                }),
-            _ => None,
-        }
-    }
-
-    fn window(&mut self, value: &Value<'_>, what: &str) -> Option<Window> {
-        let example =
-            "window = { timezone = \"America/Chicago\", deny = [\"Fri 12:00-Mon 08:00\"] }";
-        let t = self.table(value, what, example)?;
-        self.unknown_keys(t, WINDOW_KEYS, what);
-        let tz = self
-            .required(t, "timezone", value.span(), what, "timezone = \"America/Chicago\"")
-            .and_then(|v| {
-                let name = self.string(v, &format!("`timezone` of {what}"), "timezone = \"UTC\"")?;
-                match parse_time_zone(name) {
-                    Ok(tz) => Some(tz),
-                    Err(_) => {
-                        let mut help = String::new();
-                        if let Some(close) = suggest_time_zone(name) {
-                            help.push_str(&format!("did you mean `{close}`? "));
-                        }
-                        help.push_str("use an IANA time zone name such as `America/Chicago`, `Europe/Berlin` or `UTC`");
-                        self.report(
-                            K::BadTimeZone,
-                            v.span(),
-                            format!("unknown time zone `{}` in {what}", show(name)),
-                            "not in the time zone database",
-                            help,
-                        );
-                        None
-                    }
-                }
-            });
-        let mut ok = true;
-        let mut deny = Vec::new();
-        let deny_span = t.get("deny").map(|v| v.span());
-        if let Some(v) = t.get("deny") {
-            let what = format!("`deny` of {what}");
-            match self.array(v, &what, "deny = [\"Fri 12:00-Mon 08:00\"]") {
-                None => ok = false,
-                Some(items) => {
-                    for item in items.iter() {
-                        let Some(text) = self.string(item, &what, "\"Fri 12:00-Mon 08:00\"") else {
-                            ok = false;
-                            continue;
-                        };
-                        match DenyRange::parse(text) {
-                            Ok(range) => deny.push(range),
-                            Err(reason) => {
-                                self.report(
-                                    K::BadWindow,
-                                    item.span(),
-                                    format!("bad deny range `{}` in {what}: {reason}", show(text)),
-                                    "bad range",
-                                    "write `<Day> HH:MM-<Day> HH:MM` (`Fri 12:00-Mon 08:00`) or `daily HH:MM-HH:MM` (`daily 22:00-06:00`); days are Mon..Sun, the end is exclusive and may be 24:00",
-                                );
-                                ok = false;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        let mut holidays = Vec::new();
-        if let Some(v) = t.get("holidays") {
-            let what = format!("`holidays` of {what}");
-            match self.array(v, &what, "holidays = [\"2026-12-25\"]") {
-                None => ok = false,
-                Some(items) => {
-                    for item in items.iter() {
-                        let parsed = match item.get_ref() {
-                            DeValue::String(s) => {
-                                parse_holiday(s).ok().ok_or_else(|| s.to_string())
-                            }
-                            DeValue::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => {
-                                parse_holiday(&dt.to_string())
-                                    .ok()
-                                    .ok_or_else(|| dt.to_string())
-                            }
-                            DeValue::Datetime(dt) => Err(dt.to_string()),
-                            _ => {
-                                self.wrong_type(item, &what, "a date", "\"2026-12-25\"");
-                                ok = false;
-                                continue;
-                            }
-                        };
-                        match parsed {
-                            Ok(date) => holidays.push(date),
-                            Err(text) => {
-                                self.report(
-                                    K::BadWindow,
-                                    item.span(),
-                                    format!("bad holiday `{}` in {what}", show(&text)),
-                                    "not a calendar date",
-                                    "write the whole day as a date, `YYYY-MM-DD` (`\"2026-12-25\"`)",
-                                );
-                                ok = false;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        if !ok {
-            return None;
-        }
-        match Window::from_parts(tz?, deny, holidays) {
-            Ok(window) => Some(window),
-            Err(WindowError::NeverOpen) => {
-                self.report(
-                    K::BadWindow,
-                    deny_span.unwrap_or(value.span()),
-                    format!("the deny ranges of {what} cover the whole week"),
-                    "never open",
-                    "a window that never opens blocks every deploy: leave some time of the week open",
-                );
-                None
-            }
-            Err(_) => {
-                self.report(
-                    K::BadWindow,
-                    value.span(),
-                    format!("{what} denies nothing"),
-                    "no `deny` ranges and no `holidays`",
-                    "add `deny` ranges, `holidays`, or both; or remove the criterion",
-                );
-                None
-            }
-        }
-    }
-
-    fn approvals(
-        &mut self,
-        value: &Value<'_>,
-        what: &str,
-        criterion_tiers: Option<&[Tier]>,
-        roles: &RoleIndex,
-    ) -> Option<Vec<ApprovalRequirement>> {
-        let example = "approvals = [{ role = \"ml-lead\", count = 1 }]";
-        let items = self.non_empty_array(value, what, example, "requires nobody", "list at least one `{ role = \"...\", count = 1 }`: an empty approval list is a configuration error, never a pass")?;
-        let mut requirements = Vec::new();
-        let mut ok = true;
-        for (i, item) in items.iter().enumerate() {
-            let place = format!("requirement #{} of {what}", i + 1);
-            let Some(t) = self.table(item, &place, "{ role = \"ml-lead\", count = 1 }") else {
-                ok = false;
-                continue;
-            };
-            self.unknown_keys(t, REQUIREMENT_KEYS, &place);
-            let role = self
-                .required(t, "role", item.span(), &place, "role = \"ml-lead\"")
-                .and_then(|v| self.role_ref(v, &place, roles));
-            let count = match t.get("count") {
-                None => Some(1),
-                Some(v) => self.count(v, &format!("`count` of {place}"), "count = 1"),
-            };
-            if let (Some(role), Some(count)) = (&role, count) {
-                self.reachable(
-                    count,
-                    t.get("count").map_or(item.span(), |v| v.span()),
-                    role,
-                    roles,
-                    &place,
-                );
-            }
-            let tiers = match t.get("tiers") {
-                None => Some(None),
-                Some(v) => self.tiers(v, &format!("`tiers` of {place}")).map(Some),
-            };
-            if let (Some(Some(req_tiers)), Some(crit_tiers)) = (&tiers, criterion_tiers)
-                && !req_tiers.iter().any(|t| crit_tiers.contains(t))
-            {
-                self.report(
-                    K::BadValue,
-                    t.get("tiers").map_or(item.span(), |v| v.span()),
-                    format!(
-                        "{place} never applies: the criterion only applies to {}",
-                        tier_list(crit_tiers)
-                    ),
-                    "no tier in common with the criterion",
-                    "make the requirement's `tiers` overlap the criterion's `tiers`, or remove it",
-                );
-                ok = false;
-            }
-            match (role, count, tiers) {
-                (Some(role), Some(count), Some(tiers)) => {
-                    requirements.push(ApprovalRequirement { role, count, tiers })
-                }
-                _ => ok = false,
-            }
-        }
-        if !ok {
-            return None;
-        }
-        let all = [Tier::Low, Tier::Standard, Tier::Critical];
-        let applicable = criterion_tiers.unwrap_or(&all);
-        let uncovered: Vec<Tier> = applicable
-            .iter()
-            .copied()
-            .filter(|tier| !requirements.iter().any(|r| r.applies_to(*tier)))
-            .collect();
-        if !uncovered.is_empty() {
-            self.report(
-                K::NoApprovalForTier,
-                value.span(),
-                format!("{what} requires no approval for {}", tier_list(&uncovered)),
-                "every requirement is limited to other tiers",
-                "an approvals criterion that requires nobody would pass unchecked: add a requirement without `tiers`, or give the criterion `tiers` that leave these out",
-            );
-            return None;
-        }
-        Some(requirements)
-    }
-
-    /// Reports a quorum larger than the role's identities: it could never be met, and every deploy would be denied.
-    /// Warns when one human could meet it: a count above 1 over key files or logins listed directly under the role,
-    /// which the policy does not tie to people.
-    fn reachable(&mut self, count: u32, span: Span, role: &str, roles: &RoleIndex, place: &str) {
-        let Some(info) = roles.get(role) else {
-            return;
-        };
-        if let Some(capacity) = info.capacity
-            && usize::try_from(count).is_ok_and(|c| c > capacity)
-        {
-            self.report(
-                K::UnreachableCount,
-                span.clone(),
-                format!(
-                    "{place} needs {count} approvers in role `{role}`, which lists only {capacity}"
-                ),
-                "can never be met",
-                format!(
-                    "lower the count, or add people (or keys or GitHub identities) to role `{role}`"
-                ),
-            );
-            return;
-        }
-        if count > 1 && info.untied > 0 {
-            self.warnings.push(Problem {
-                kind: K::OneHumanQuorum,
-                span,
-                message: format!(
-                    "{place} needs {count} approvers in role `{role}`, but one human could meet it: the role lists key files or logins that the policy does not tie to people"
-                ),
-                label: "each key file and login counts as a person of its own".to_owned(),
-                help: format!(
-                    "list every human once under `[people]`, with all their keys and logins, and name them in role `{role}` with `people = [...]`"
-                ),
-            });
-        }
-    }
-
-    fn role_ref(&mut self, value: &Value<'_>, place: &str, roles: &RoleIndex) -> Option<String> {
-        let name = self.string(value, &format!("`role` of {place}"), "role = \"ml-lead\"")?;
-        if roles.contains_key(name) {
-            return Some(name.to_owned());
-        }
-        let mut help = String::new();
-        if let Some(close) = suggest(name, roles.keys().map(String::as_str)) {
-            help.push_str(&format!("did you mean `{close}`? "));
-        }
-        if roles.is_empty() {
-            help.push_str("define it under `[roles]`: the policy defines no roles yet");
-        } else {
-            let names: Vec<&str> = roles.keys().map(String::as_str).collect();
-            help.push_str(&format!(
-                "define it under `[roles]`, or use one of {}",
-                list(&names)
-            ));
-        }
-        self.report(
-            K::UnknownRole,
-            value.span(),
-            format!("unknown role `{}` in {place}", show(name)),
-            "not defined in `[roles]`",
-            help,
-        );
-        None
     }
 
     fn exceptions(
@@ -1499,37 +987,6 @@ fn is_github_identity(s: &str) -> bool {
     }
 }
 
-/// Why `p` is not an RFC 6901 JSON pointer (with `*` segments allowed), if it is not.
-fn pointer_problem(p: &str) -> Option<&'static str> {
-    if p.is_empty() {
-        return None;
-    }
-    if !p.starts_with('/') {
-        return Some("it must be empty or start with `/`");
-    }
-    let mut chars = p.chars();
-    while let Some(c) = chars.next() {
-        if c == '~' && !matches!(chars.next(), Some('0' | '1')) {
-            return Some("`~` must be followed by `0` or `1`");
-        }
-    }
-    None
-}
-
-fn suggest_time_zone(name: &str) -> Option<String> {
-    if name.chars().count() > 64 {
-        return None;
-    }
-    let limit = (name.chars().count() / 4).clamp(1, 3);
-    let lower = name.to_lowercase();
-    jiff::tz::db()
-        .available()
-        .map(|n| (edit_distance(&lower, &n.as_str().to_lowercase()), n))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, n)| n.as_str().to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1558,16 +1015,6 @@ mod tests {
     }
 
     #[test]
-    fn pointers() {
-        for ok in ["", "/", "/a", "/categories/*/accuracy", "/a~0b/~1c", "/0"] {
-            assert_eq!(pointer_problem(ok), None, "{ok}");
-        }
-        for bad in ["a", "a/b", "/a~", "/a~2", "*"] {
-            assert!(pointer_problem(bad).is_some(), "{bad}");
-        }
-    }
-
-    #[test]
     fn suggestions_catch_typos_only() {
         assert_eq!(suggest("tll", TOKEN_KEYS.iter().copied()), Some("ttl"));
         assert_eq!(
@@ -1575,11 +1022,5 @@ mod tests {
             Some("critical")
         );
         assert_eq!(suggest("zzzzzz", TIERS.iter().map(|(n, _)| *n)), None);
-        assert_eq!(suggest("maximum", METRIC_KEYS.iter().copied()), Some("max"));
-        assert_eq!(suggest("ev", METRIC_KEYS.iter().copied()), None);
-        assert_eq!(
-            suggest_time_zone("America/Chicgo").as_deref(),
-            Some("America/Chicago")
-        );
     }
 }

@@ -13,18 +13,20 @@ mod cfg;
 pub use crate::duration;
 mod model;
 pub mod people;
-pub mod window;
+pub use crate::criteria::window;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use crate::criteria::CriterionKind;
+pub use crate::criteria::approvals::ApprovalRequirement;
 pub use crate::diag::{Diagnostic, DiagnosticKind};
 pub use duration::{DurationError, parse_duration};
 pub use model::{
-    ApprovalRequirement, ApproverQuorum, Criterion, CriterionKind, ExceptionPolicy, Location,
-    MAX_TOKEN_TTL, Policy, Role, TierRules, TokenSettings,
+    ApproverQuorum, Criterion, ExceptionPolicy, Location, MAX_TOKEN_TTL, Policy, Role, TierRules,
+    TokenSettings,
 };
 pub use people::{Person, PersonRef};
 pub use window::{ClosedBy, DenyRange, Window, WindowError, WindowStatus};

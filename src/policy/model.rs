@@ -2,16 +2,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::criteria::{CriterionKind, EvidenceRef};
 use crate::hash::Sha256Digest;
-use crate::vocab::{ChangeType, Gate, Severity, Tier};
+use crate::vocab::{ChangeType, Gate, Tier};
 
 use super::people::{Directory, KeyRef, Person};
-use super::window::Window;
 use crate::diag::Diagnostic;
 
 /// The hard cap on a deploy token's lifetime: `[token].ttl` and `[token].exception_ttl` may not exceed it.
@@ -63,14 +62,6 @@ pub struct Policy {
     /// Directories outside a release's root that its artifact and evidence paths may resolve into
     /// (`allow_outside`), joined to the policy file's directory. Empty by default: nothing outside the root.
     pub allow_outside: Vec<PathBuf>,
-}
-
-/// An evidence name as written in a criterion.
-#[derive(Debug, Clone)]
-pub(crate) struct EvidenceRef {
-    pub(crate) name: String,
-    pub(crate) criterion: String,
-    pub(crate) span: Range<usize>,
 }
 
 /// Lifetimes of minted tokens (`[token]`).
@@ -138,104 +129,6 @@ pub struct Criterion {
     pub kind: CriterionKind,
     /// Where the criterion's table starts in the policy file, for annotations.
     pub location: Location,
-}
-
-/// What a criterion checks: exactly one kind key per criterion.
-///
-/// Deliberately exhaustive: a new kind must make every evaluator's `match` fail to compile rather than fall through.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CriterionKind {
-    /// `metric`: numbers in a JSON evidence file within bounds.
-    Metric {
-        /// The JSON evidence file.
-        evidence: String,
-        /// An RFC 6901 JSON pointer in which a segment may be `*` (every key or index).
-        pointer: String,
-        /// Every selected value must be at least this.
-        min: Option<f64>,
-        /// Every selected value must be at most this.
-        max: Option<f64>,
-    },
-    /// `sarif`: no open SARIF result at or above a severity.
-    Sarif {
-        /// The SARIF evidence file.
-        evidence: String,
-        /// Open results at or above this severity fail the criterion.
-        fail_on: Severity,
-    },
-    /// `junit`: a JUnit XML report with no failures or errors and enough tests.
-    Junit {
-        /// The JUnit evidence file.
-        evidence: String,
-        /// The fewest tests the report must hold (default 1).
-        min_tests: u64,
-    },
-    /// `present`: the named evidence files exist and are non-empty.
-    Present(Vec<String>),
-    /// `contract`: two JSON evidence files must be equal.
-    Contract {
-        /// The file that must match (for example the schema production feeds).
-        evidence: String,
-        /// The reference it must equal (for example the schema the model was evaluated with).
-        expect: String,
-    },
-    /// `window`: deploys denied in given periods.
-    Window(Window),
-    /// `approvals`: sign-offs by role.
-    Approvals {
-        /// Every applicable requirement must be met. Never empty, and for every tier the criterion applies to at
-        /// least one requirement applies.
-        requirements: Vec<ApprovalRequirement>,
-        /// Approvals older than this do not count (`max_age` at criterion level); `None` means no age limit.
-        max_age: Option<Duration>,
-    },
-}
-
-impl CriterionKind {
-    /// The policy key naming this kind (`metric`, `sarif`, ...).
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::Metric { .. } => "metric",
-            Self::Sarif { .. } => "sarif",
-            Self::Junit { .. } => "junit",
-            Self::Present(_) => "present",
-            Self::Contract { .. } => "contract",
-            Self::Window(_) => "window",
-            Self::Approvals { .. } => "approvals",
-        }
-    }
-
-    /// The evidence names this kind reads, in the order written.
-    pub fn evidence_names(&self) -> Vec<&str> {
-        match self {
-            Self::Metric { evidence, .. }
-            | Self::Sarif { evidence, .. }
-            | Self::Junit { evidence, .. } => vec![evidence.as_str()],
-            Self::Present(names) => names.iter().map(String::as_str).collect(),
-            Self::Contract { evidence, expect } => vec![evidence.as_str(), expect.as_str()],
-            Self::Window(_) | Self::Approvals { .. } => Vec::new(),
-        }
-    }
-}
-
-/// One line of an `approvals` list: so many distinct approvers in a role.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApprovalRequirement {
-    /// The role (a key of `[roles]`).
-    pub role: String,
-    /// How many distinct approvers of the role are needed (at least 1).
-    pub count: u32,
-    /// The tiers this requirement applies to; `None` means every tier the criterion applies to.
-    pub tiers: Option<Vec<Tier>>,
-}
-
-impl ApprovalRequirement {
-    /// Whether this requirement applies to a release of `tier`.
-    pub fn applies_to(&self, tier: Tier) -> bool {
-        self.tiers
-            .as_ref()
-            .is_none_or(|tiers| tiers.contains(&tier))
-    }
 }
 
 /// Break-glass rules (`[exceptions]`).

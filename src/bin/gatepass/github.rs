@@ -168,7 +168,7 @@ pub fn report(
 /// Where an annotation for `c` points: the evidence file a criterion read, when it exists;
 /// otherwise the criterion in the policy (or, for the built-in, the manifest).
 fn locate(rt: &Runtime, d: &Decision, c: &CriterionResult) -> Location {
-    let reads_evidence = matches!(c.kind.as_str(), "metric" | "sarif" | "junit" | "contract");
+    let reads_evidence = c.kind.reads_evidence();
     let manifest_dir = Path::new(&d.release.manifest)
         .parent()
         .unwrap_or(Path::new(""));

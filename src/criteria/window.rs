@@ -12,6 +12,11 @@ use jiff::civil::{Date, DateTime, Weekday};
 use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::{SignedDuration, Timestamp, Zoned};
 
+use super::{CriterionKind, Held, HoldCtx, ParseCtx};
+use crate::diag::DiagnosticKind as K;
+use crate::diag::reader::{Reader, Value, edit_distance, show};
+use toml::de::DeValue;
+
 const MINUTES_PER_DAY: u32 = 24 * 60;
 const MINUTES_PER_WEEK: u32 = 7 * MINUTES_PER_DAY;
 
@@ -460,10 +465,202 @@ fn covers_whole_week(deny: &[DenyRange]) -> bool {
     reach >= MINUTES_PER_WEEK
 }
 
+// ----- the `window` criterion kind ------------------------------------------------------------------------
+
+const WINDOW_KEYS: &[&str] = &["timezone", "deny", "holidays"];
+
+/// Parses a `window` entry.
+pub(crate) fn parse(
+    r: &mut Reader<'_>,
+    value: &Value<'_>,
+    cx: &mut ParseCtx<'_>,
+) -> Option<CriterionKind> {
+    parse_window(r, value, &cx.what).map(CriterionKind::Window)
+}
+
+fn parse_window(r: &mut Reader<'_>, value: &Value<'_>, what: &str) -> Option<Window> {
+    let example = "window = { timezone = \"America/Chicago\", deny = [\"Fri 12:00-Mon 08:00\"] }";
+    let t = r.table(value, what, example)?;
+    r.unknown_keys(t, WINDOW_KEYS, what);
+    let tz = r
+        .required(t, "timezone", value.span(), what, "timezone = \"America/Chicago\"")
+        .and_then(|v| {
+            let name = r.string(v, &format!("`timezone` of {what}"), "timezone = \"UTC\"")?;
+            match parse_time_zone(name) {
+                Ok(tz) => Some(tz),
+                Err(_) => {
+                    let mut help = String::new();
+                    if let Some(close) = suggest_time_zone(name) {
+                        help.push_str(&format!("did you mean `{close}`? "));
+                    }
+                    help.push_str("use an IANA time zone name such as `America/Chicago`, `Europe/Berlin` or `UTC`");
+                    r.report(
+                        K::BadTimeZone,
+                        v.span(),
+                        format!("unknown time zone `{}` in {what}", show(name)),
+                        "not in the time zone database",
+                        help,
+                    );
+                    None
+                }
+            }
+        });
+    let mut ok = true;
+    let mut deny = Vec::new();
+    let deny_span = t.get("deny").map(|v| v.span());
+    if let Some(v) = t.get("deny") {
+        let what = format!("`deny` of {what}");
+        match r.array(v, &what, "deny = [\"Fri 12:00-Mon 08:00\"]") {
+            None => ok = false,
+            Some(items) => {
+                for item in items.iter() {
+                    let Some(text) = r.string(item, &what, "\"Fri 12:00-Mon 08:00\"") else {
+                        ok = false;
+                        continue;
+                    };
+                    match DenyRange::parse(text) {
+                        Ok(range) => deny.push(range),
+                        Err(reason) => {
+                            r.report(
+                                K::BadWindow,
+                                item.span(),
+                                format!("bad deny range `{}` in {what}: {reason}", show(text)),
+                                "bad range",
+                                "write `<Day> HH:MM-<Day> HH:MM` (`Fri 12:00-Mon 08:00`) or `daily HH:MM-HH:MM` (`daily 22:00-06:00`); days are Mon..Sun, the end is exclusive and may be 24:00",
+                            );
+                            ok = false;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut holidays = Vec::new();
+    if let Some(v) = t.get("holidays") {
+        let what = format!("`holidays` of {what}");
+        match r.array(v, &what, "holidays = [\"2026-12-25\"]") {
+            None => ok = false,
+            Some(items) => {
+                for item in items.iter() {
+                    let parsed = match item.get_ref() {
+                        DeValue::String(s) => parse_holiday(s).ok().ok_or_else(|| s.to_string()),
+                        DeValue::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => {
+                            parse_holiday(&dt.to_string())
+                                .ok()
+                                .ok_or_else(|| dt.to_string())
+                        }
+                        DeValue::Datetime(dt) => Err(dt.to_string()),
+                        _ => {
+                            r.wrong_type(item, &what, "a date", "\"2026-12-25\"");
+                            ok = false;
+                            continue;
+                        }
+                    };
+                    match parsed {
+                        Ok(date) => holidays.push(date),
+                        Err(text) => {
+                            r.report(
+                                K::BadWindow,
+                                item.span(),
+                                format!("bad holiday `{}` in {what}", show(&text)),
+                                "not a calendar date",
+                                "write the whole day as a date, `YYYY-MM-DD` (`\"2026-12-25\"`)",
+                            );
+                            ok = false;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if !ok {
+        return None;
+    }
+    match Window::from_parts(tz?, deny, holidays) {
+        Ok(window) => Some(window),
+        Err(WindowError::NeverOpen) => {
+            r.report(
+                K::BadWindow,
+                deny_span.unwrap_or(value.span()),
+                format!("the deny ranges of {what} cover the whole week"),
+                "never open",
+                "a window that never opens blocks every deploy: leave some time of the week open",
+            );
+            None
+        }
+        Err(_) => {
+            r.report(
+                K::BadWindow,
+                value.span(),
+                format!("{what} denies nothing"),
+                "no `deny` ranges and no `holidays`",
+                "add `deny` ranges, `holidays`, or both; or remove the criterion",
+            );
+            None
+        }
+    }
+}
+
+fn suggest_time_zone(name: &str) -> Option<String> {
+    if name.chars().count() > 64 {
+        return None;
+    }
+    let limit = (name.chars().count() / 4).clamp(1, 3);
+    let lower = name.to_lowercase();
+    jiff::tz::db()
+        .available()
+        .map(|n| (edit_distance(&lower, &n.as_str().to_lowercase()), n))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n.as_str().to_owned())
+}
+
+/// Holds the clock against `window`.
+pub(crate) fn hold(cx: &HoldCtx<'_>, window: &Window) -> Held {
+    let mut r = Held::new(Vec::new());
+    r.expected = format!(
+        "outside {} ({})",
+        window
+            .deny()
+            .iter()
+            .map(ToString::to_string)
+            .chain(window.holidays().iter().map(|d| format!("holiday {d}")))
+            .collect::<Vec<_>>()
+            .join(", "),
+        window.timezone_name()
+    );
+    match window.check(cx.now) {
+        WindowStatus::Open => {
+            r.found = format!(
+                "open at {}",
+                cx.now
+                    .to_zoned(window.timezone().clone())
+                    .strftime("%a %Y-%m-%d %H:%M %Z")
+            );
+        }
+        WindowStatus::Closed { reason, reopens_at } => {
+            r.met = false;
+            r.found = format!(
+                "closed by {reason}; opens again {}",
+                reopens_at.strftime("%a %Y-%m-%d %H:%M %Z")
+            );
+        }
+    }
+    r
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_zone_typos_are_suggested() {
+        assert_eq!(
+            suggest_time_zone("America/Chicgo").as_deref(),
+            Some("America/Chicago")
+        );
+    }
 
     fn at(text: &str) -> Timestamp {
         text.parse::<Zoned>()
