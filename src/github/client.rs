@@ -24,8 +24,9 @@
 //! `Authorization` header, which it only sends to the API's own host), the transport over our
 //! reqwest client, and the page model with its `Link` parsing (`Page<T>` through
 //! `FromResponse`). What it does not do, on purpose: `get_page`/`all_pages` would read every body
-//! whole with no cap, turn a rate limit into a bare status without its reset time, and send a
-//! `next` URL on as octocrab resolves it; its tower retry layer is not compiled in. So one request
+//! whole with no cap, turn a rate limit into a bare status without its reset time, retry nothing,
+//! and follow `next` with octocrab's host check only (not scheme, port or the Enterprise path
+//! prefix); its tower retry layer is not compiled in. So one request
 //! at a time goes through [`Client`]'s bounded retry and status rules, its body through the cap,
 //! and only then into `Page`. The response types stay our own slim `Deserialize` structs, so an
 //! unknown field or review state is ignored or reported, never a parse failure of the whole list.
