@@ -827,3 +827,192 @@ fn an_app_reviewer_is_never_looked_up_in_teams() {
     reason_of(&found, "dependabot[bot]", "holds no role");
     gh.verify();
 }
+
+/// One entry of a list read through `Client::get_all`: a slim type, as in the library.
+#[derive(Debug, serde::Deserialize)]
+struct Listed {
+    user: Login,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Login {
+    login: String,
+}
+
+#[test]
+fn a_list_is_read_page_by_page_through_every_link_relation() {
+    let gh = Github::start();
+    let list = "/repos/acme/summarizer/pulls/42/reviews";
+    let at = |page: u32| format!("{}{list}?per_page=100&page={page}", gh.uri());
+    let links = |page: u32| {
+        let mut rels = vec![format!("<{}>; rel=\"first\"", at(1))];
+        if page > 1 {
+            rels.push(format!("<{}>; rel=\"prev\"", at(page - 1)));
+        }
+        if page < 3 {
+            rels.push(format!("<{}>; rel=\"next\"", at(page + 1)));
+        }
+        rels.push(format!("<{}>; rel=\"last\"", at(3)));
+        rels.join(", ")
+    };
+    let auth = || header("authorization", format!("Bearer {TOKEN}").as_str());
+    for (page, login) in [(2, "schen"), (3, "mokafor")] {
+        gh.mount(
+            Mock::given(method("GET"))
+                .and(path(list))
+                .and(query_param("page", page.to_string().as_str()))
+                .and(auth())
+                .respond_with(
+                    ResponseTemplate::new(200)
+                        .set_body_json(serde_json::json!([{"user": {"login": login}, "state": "SOMETHING_NEW"}]))
+                        .insert_header("link", links(page).as_str()),
+                )
+                .with_priority(1)
+                .expect(1),
+        );
+    }
+    gh.mount(
+        Mock::given(method("GET"))
+            .and(path(list))
+            .and(query_param("per_page", "100"))
+            .and(auth())
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(serde_json::json!([
+                        {"user": {"login": "jrivera"}, "unknown_field": {"nested": [1, 2]}},
+                        {"user": {"login": "bwong"}}
+                    ]))
+                    .insert_header("link", links(1).as_str()),
+            )
+            .expect(1),
+    );
+    let all: Vec<Listed> = gh.client().get_all(list, "`pull-requests: read`").unwrap();
+    let logins: Vec<&str> = all.iter().map(|r| r.user.login.as_str()).collect();
+    assert_eq!(logins, ["jrivera", "bwong", "schen", "mokafor"]);
+    gh.verify();
+}
+
+#[test]
+fn two_link_headers_are_an_error_not_a_list_cut_at_the_first() {
+    let gh = Github::start();
+    let next = format!(
+        "<{}/repos/acme/summarizer/commits/{MERGE}/pulls?per_page=100&page=2>; rel=\"next\"",
+        gh.uri()
+    );
+    only_pulls_lookup(
+        &gh,
+        ResponseTemplate::new(200)
+            .set_body_string("[]")
+            .append_header("link", "<https://example.invalid/x?page=1>; rel=\"first\"")
+            .append_header("link", next.as_str()),
+    );
+    let err = collect_err(&gh);
+    assert!(
+        matches!(&err, GithubError::Pagination { why, .. } if why.contains("more than one Link header")),
+        "{err:?}"
+    );
+    assert_eq!(gh.requests().len(), 1);
+}
+
+#[test]
+fn a_declared_length_over_the_cap_is_refused_before_reading_and_not_retried() {
+    let gh = Github::start();
+    gh.mount(
+        Mock::given(method("GET"))
+            .and(path(format!(
+                "/repos/acme/summarizer/commits/{MERGE}/pulls"
+            )))
+            .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![b' '; 2 << 20]))
+            .expect(1),
+    );
+    let client = gh.client().with_max_body(1 << 20);
+    let err = collect(
+        &client,
+        &push_context(&gh.uri()),
+        &policy(),
+        &release(true),
+        now(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, GithubError::TooLarge { limit, .. } if limit == 1 << 20),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(msg.contains("larger than 1048576 bytes"), "{msg}");
+    assert!(!msg.contains(TOKEN));
+    gh.verify();
+}
+
+/// A server on 127.0.0.1 that answers one request with a chunked JSON body of `total` bytes,
+/// written as fast as the client reads; returns its address and, when the connection ends, how
+/// many body bytes it managed to write.
+fn huge_chunked_server(total: usize) -> (String, std::thread::JoinHandle<usize>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        stream
+            .set_write_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap_or(0) > 2 {
+            line.clear();
+        }
+        let mut out = stream;
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\ntransfer-encoding: chunked\r\n\r\n";
+        if out.write_all(head.as_bytes()).is_err() {
+            return 0;
+        }
+        let chunk = {
+            let mut c = b"[".to_vec();
+            c.resize(64 * 1024, b' ');
+            c
+        };
+        let mut written = 0;
+        while written < total {
+            let frame = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
+            if out.write_all(&frame).is_err() {
+                return written;
+            }
+            written += chunk.len();
+        }
+        let _ = out.write_all(b"0\r\n\r\n");
+        written
+    });
+    (addr, handle)
+}
+
+#[test]
+fn a_huge_chunked_body_stops_at_the_cap_while_reading() {
+    const TOTAL: usize = 64 << 20;
+    const CAP: usize = 4 << 20;
+    let (api, server) = huge_chunked_server(TOTAL);
+    let client = Client::new(&api, &GithubToken::new(TOKEN).unwrap())
+        .unwrap()
+        .with_retry(RetryPolicy {
+            attempts: 3,
+            backoff: Duration::from_millis(1),
+        })
+        .with_max_body(CAP);
+    let started = std::time::Instant::now();
+    let err = client
+        .get::<serde_json::Value>("/repos/acme/summarizer", "`contents: read`")
+        .unwrap_err();
+    let took = started.elapsed();
+    drop(client);
+    assert!(
+        matches!(err, GithubError::TooLarge { limit: CAP, .. }),
+        "{err:?}"
+    );
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    let written = server.join().unwrap();
+    // The client stopped reading past the cap and hung up: the server could not write the
+    // whole body (what it wrote beyond the cap sits in socket buffers, never in the client).
+    assert!(
+        written < TOTAL / 2,
+        "the server wrote {written} of {TOTAL} bytes"
+    );
+}

@@ -3,9 +3,13 @@
 //! Every call either returns what GitHub answered or an error that says what failed and what
 //! to do; nothing here ever turns a failure into an empty list:
 //!
-//! - lists follow `Link: <…>; rel="next"` to the last page (at most [`MAX_PAGES`] pages, more is
-//!   an error rather than a silently shortened list), and only to the API's own origin, so the
-//!   token is never sent elsewhere;
+//! - lists are read page by page as octocrab's [`Page`], which parses the `Link` header; its
+//!   `next` is followed to the last page (at most [`MAX_PAGES`] pages, more is an error rather
+//!   than a silently shortened list), and only to the API's own origin, so the token is never
+//!   sent elsewhere;
+//! - a response body is read chunk by chunk and refused as soon as it passes the size cap
+//!   ([`DEFAULT_MAX_BODY_BYTES`], see [`Client::with_max_body`]), or before the first chunk when
+//!   its `Content-Length` already does: an endless or huge answer never fills the memory;
 //! - `403`/`429` with `x-ratelimit-remaining: 0` or `retry-after` is [`GithubError::RateLimited`]
 //!   with the reset time;
 //! - `5xx` and transport failures are retried [`RetryPolicy::attempts`] times with exponential
@@ -15,12 +19,24 @@
 //! The client is blocking: it owns a single-threaded Tokio runtime and must not be used from
 //! inside another async runtime. HTTP goes through the crate's one TLS stack (reqwest with
 //! rustls and the *ring* provider).
+//!
+//! What octocrab does here: the request (base URI, GitHub Enterprise path prefix, the token's
+//! `Authorization` header, which it only sends to the API's own host), the transport over our
+//! reqwest client, and the page model with its `Link` parsing (`Page<T>` through
+//! `FromResponse`). What it does not do, on purpose: `get_page`/`all_pages` would read every body
+//! whole with no cap, turn a rate limit into a bare status without its reset time, retry nothing,
+//! and follow `next` with octocrab's host check only (not scheme, port or the Enterprise path
+//! prefix); its tower retry layer is not compiled in. So one request
+//! at a time goes through [`Client`]'s bounded retry and status rules, its body through the cap,
+//! and only then into `Page`. The response types stay our own slim `Deserialize` structs, so an
+//! unknown field or review state is ignored or reported, never a parse failure of the whole list.
 
 use std::fmt;
 use std::time::Duration;
 
 use http::{HeaderMap, Method, StatusCode};
-use octocrab::Octocrab;
+use http_body_util::BodyExt;
+use octocrab::{FromResponse, Octocrab, Page};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
@@ -28,8 +44,9 @@ use zeroize::Zeroizing;
 /// Most pages read from one list (100 items each); a longer list is an error, never truncated.
 pub const MAX_PAGES: usize = 100;
 
-/// Largest response body accepted.
-const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// Largest response body read by default (16 MiB); no GitHub answer to the calls made here comes
+/// near it. Reading stops at the first chunk past it.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 /// Per-request timeout.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -188,6 +205,18 @@ pub enum GithubError {
         /// Why.
         why: String,
     },
+    /// The response body is larger than the client reads; reading stopped there.
+    #[error(
+        "{method} {path}: the response is larger than {limit} bytes, more than any GitHub answer to this call; gatepass stopped reading it. Check GITHUB_API_URL"
+    )]
+    TooLarge {
+        /// HTTP method.
+        method: String,
+        /// The API path.
+        path: String,
+        /// The cap, in bytes.
+        limit: usize,
+    },
     /// A list could not be read to its end.
     #[error("{path}: cannot read the whole list: {why}")]
     Pagination {
@@ -212,12 +241,21 @@ pub enum GithubError {
     },
 }
 
-/// A raw response.
+/// A response, its body read whole (and no larger than the cap).
 #[derive(Debug)]
 struct Response {
     status: StatusCode,
     headers: HeaderMap,
-    body: String,
+    body: Vec<u8>,
+}
+
+/// Why one attempt failed.
+#[derive(Debug)]
+enum Failure {
+    /// The connection or the body stream failed; worth another attempt.
+    Transport(String),
+    /// The body passed the cap; the same answer would come again, so it is not retried.
+    TooLarge,
 }
 
 /// A blocking GitHub REST client.
@@ -226,6 +264,7 @@ pub struct Client {
     octocrab: Octocrab,
     base: reqwest::Url,
     retry: RetryPolicy,
+    max_body: usize,
 }
 
 impl fmt::Debug for Client {
@@ -233,6 +272,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base", &self.base.as_str())
             .field("retry", &self.retry)
+            .field("max_body", &self.max_body)
             .finish_non_exhaustive()
     }
 }
@@ -277,7 +317,16 @@ impl Client {
             octocrab,
             base,
             retry: RetryPolicy::default(),
+            max_body: DEFAULT_MAX_BODY_BYTES,
         })
+    }
+
+    /// The same client with another cap on the size of a response body, in bytes (default
+    /// [`DEFAULT_MAX_BODY_BYTES`]). A larger body is [`GithubError::TooLarge`], found while
+    /// reading, not after.
+    pub fn with_max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
     }
 
     /// The same client with another retry policy.
@@ -330,16 +379,20 @@ impl Client {
                 });
             }
             let r = self.call(Method::GET, &page, None, permission)?;
-            let items: Vec<T> = parse(&Method::GET, &page, &r.body)?;
-            out.extend(items);
-            next = match next_link(&r.headers) {
-                Some(url) => Some(self.relative(&url).ok_or_else(|| GithubError::Pagination {
-                    path: path.to_owned(),
-                    why: format!(
-                        "the next page {url:?} is not under the API base {}; not followed",
-                        self.base
-                    ),
-                })?),
+            let mut read: Page<T> = self.page(path, &page, r)?;
+            out.append(&mut read.take_items());
+            next = match read.next {
+                Some(uri) => {
+                    let url = uri.to_string();
+                    Some(self.relative(&url).ok_or_else(|| GithubError::Pagination {
+                        path: path.to_owned(),
+                        why: format!(
+                            "the next page {:?} is not under the API base {}; not followed",
+                            clean(&url, 300),
+                            self.base
+                        ),
+                    })?)
+                }
                 None => None,
             };
         }
@@ -411,14 +464,22 @@ impl Client {
             let result = self.runtime.block_on(self.once(method, path, body));
             let retry = match &result {
                 Ok(r) => r.status.is_server_error(),
-                Err(_) => true,
+                Err(Failure::Transport(_)) => true,
+                Err(Failure::TooLarge) => false,
             };
             if !retry || attempt >= self.retry.attempts {
-                return result.map_err(|why| GithubError::Unreachable {
-                    method: method.to_string(),
-                    path: path.to_owned(),
-                    attempts: attempt,
-                    why,
+                return result.map_err(|failure| match failure {
+                    Failure::Transport(why) => GithubError::Unreachable {
+                        method: method.to_string(),
+                        path: path.to_owned(),
+                        attempts: attempt,
+                        why,
+                    },
+                    Failure::TooLarge => GithubError::TooLarge {
+                        method: method.to_string(),
+                        path: path.to_owned(),
+                        limit: self.max_body,
+                    },
                 });
             }
             std::thread::sleep(wait);
@@ -432,7 +493,7 @@ impl Client {
         method: &Method,
         path: &str,
         body: Option<&serde_json::Value>,
-    ) -> Result<Response, String> {
+    ) -> Result<Response, Failure> {
         let builder = http::Request::builder()
             .method(method.clone())
             .uri(path)
@@ -440,27 +501,52 @@ impl Client {
         let request = self
             .octocrab
             .build_request(builder, body)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| Failure::Transport(octocrab_message(&e)))?;
         let response = self
             .octocrab
             .execute(request)
             .await
-            .map_err(|e| transport_message(&e))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = self
-            .octocrab
-            .body_to_string(response)
-            .await
-            .map_err(|e| transport_message(&e))?;
-        if body.len() > MAX_BODY_BYTES {
-            return Err(format!("response larger than {MAX_BODY_BYTES} bytes"));
-        }
+            .map_err(|e| Failure::Transport(octocrab_message(&e)))?;
+        let (parts, body) = response.into_parts();
+        let body = read_capped(body, &parts.headers, self.max_body).await?;
         Ok(Response {
-            status,
-            headers,
+            status: parts.status,
+            headers: parts.headers,
             body,
         })
+    }
+
+    /// One page of a list, read by octocrab's [`Page`]: the items and the `Link` relations.
+    fn page<T: DeserializeOwned>(
+        &self,
+        list: &str,
+        path: &str,
+        r: Response,
+    ) -> Result<Page<T>, GithubError> {
+        // octocrab reads the first `Link` header only; a `next` in a second one would end the
+        // list early, so more than one is refused rather than read as the last page.
+        if r.headers
+            .get_all(http::header::LINK)
+            .iter()
+            .nth(1)
+            .is_some()
+        {
+            return Err(GithubError::Pagination {
+                path: list.to_owned(),
+                why: "the response has more than one Link header".to_owned(),
+            });
+        }
+        let mut response =
+            http::Response::new(http_body_util::Full::from(r.body).map_err(|never| match never {}));
+        *response.status_mut() = r.status;
+        *response.headers_mut() = r.headers;
+        self.runtime
+            .block_on(Page::<T>::from_response(response))
+            .map_err(|e| GithubError::Body {
+                method: Method::GET.to_string(),
+                path: path.to_owned(),
+                why: octocrab_message(&e),
+            })
     }
 
     fn classify(
@@ -530,22 +616,64 @@ impl Client {
     }
 }
 
-fn parse<T: DeserializeOwned>(method: &Method, path: &str, body: &str) -> Result<T, GithubError> {
-    serde_json::from_str(body).map_err(|e| GithubError::Body {
+/// The body of a response, read chunk by chunk, refused as soon as it passes `max` bytes (or
+/// before the first chunk when its declared `Content-Length` already does).
+async fn read_capped<B>(body: B, headers: &HeaderMap, max: usize) -> Result<Vec<u8>, Failure>
+where
+    B: BodyExt<Error = octocrab::Error> + Unpin,
+    B::Data: AsRef<[u8]>,
+{
+    let declared = headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > max as u64) {
+        return Err(Failure::TooLarge);
+    }
+    let mut body = body;
+    let mut out = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| Failure::Transport(octocrab_message(&e)))?;
+        if let Ok(data) = frame.into_data() {
+            let data = data.as_ref();
+            if data.len() > max.saturating_sub(out.len()) {
+                return Err(Failure::TooLarge);
+            }
+            out.extend_from_slice(data);
+        }
+    }
+    Ok(out)
+}
+
+fn parse<T: DeserializeOwned>(method: &Method, path: &str, body: &[u8]) -> Result<T, GithubError> {
+    serde_json::from_slice(body).map_err(|e| GithubError::Body {
         method: method.to_string(),
         path: path.to_owned(),
         why: e.to_string(),
     })
 }
 
-/// The transport error chain, without anything that could carry a credential.
-fn transport_message(e: &octocrab::Error) -> String {
+/// An octocrab error with its chain of causes (a cause its message already quotes is not
+/// repeated), without anything that could carry a credential.
+fn octocrab_message(e: &octocrab::Error) -> String {
     let mut msg = e.to_string();
+    // Some variants display as their bare name ("Other", "Uri"); their cause says it all.
+    if !msg.contains(char::is_whitespace) {
+        msg.clear();
+    }
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
+        let s_text = s.to_string();
+        if msg.is_empty() {
+            msg = s_text;
+        } else if !msg.contains(&s_text) {
+            msg.push_str(": ");
+            msg.push_str(&s_text);
+        }
         source = s.source();
+    }
+    if msg.is_empty() {
+        msg = e.to_string();
     }
     clean(&msg, 500)
 }
@@ -586,15 +714,21 @@ fn reset_time(headers: &HeaderMap) -> String {
 }
 
 /// GitHub's `message`, or the start of a non-JSON body; control characters removed.
-fn message_of(body: &str) -> String {
+fn message_of(body: &[u8]) -> String {
     #[derive(serde::Deserialize)]
     struct ErrorBody {
         message: String,
     }
-    match serde_json::from_str::<ErrorBody>(body) {
+    match serde_json::from_slice::<ErrorBody>(body) {
         Ok(e) => clean(&e.message, 300),
-        Err(_) if body.trim().is_empty() => "empty body".to_owned(),
-        Err(_) => clean(body, 200),
+        Err(_) => {
+            let text = String::from_utf8_lossy(body);
+            if text.trim().is_empty() {
+                "empty body".to_owned()
+            } else {
+                clean(&text, 200)
+            }
+        }
     }
 }
 
@@ -612,26 +746,6 @@ pub(crate) fn clean(s: &str, max: usize) -> String {
     out
 }
 
-/// The `rel="next"` target of a `Link` header.
-fn next_link(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(http::header::LINK)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .find_map(|part| {
-            let mut pieces = part.split(';');
-            let target = pieces.next()?.trim();
-            let url = target.strip_prefix('<')?.strip_suffix('>')?;
-            pieces
-                .any(|p| {
-                    let p = p.trim();
-                    p == "rel=\"next\"" || p == "rel=next"
-                })
-                .then(|| url.to_owned())
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -644,6 +758,18 @@ mod tests {
         assert!(GithubToken::new("  ").is_none());
         assert!(GithubToken::new("a\nb").is_none());
         assert!(GithubToken::new("a b").is_none());
+    }
+
+    /// The `next` link of a page with these headers, as octocrab's `Page` reads it.
+    fn next_link(h: &HeaderMap) -> Option<String> {
+        let c = Client::new("https://api.github.com", &GithubToken::new("t").unwrap()).unwrap();
+        let r = Response {
+            status: StatusCode::OK,
+            headers: h.clone(),
+            body: b"[]".to_vec(),
+        };
+        let page: Page<serde_json::Value> = c.page("/x", "/x", r).unwrap();
+        page.next.map(|u| u.to_string())
     }
 
     #[test]
@@ -710,10 +836,10 @@ mod tests {
     #[test]
     fn messages_are_cleaned() {
         assert_eq!(
-            message_of(r#"{"message":"Bad\ncredentials","documentation_url":"x"}"#),
+            message_of(br#"{"message":"Bad\ncredentials","documentation_url":"x"}"#),
             "Bad credentials"
         );
-        assert_eq!(message_of(""), "empty body");
-        assert_eq!(message_of("<html>\r\n"), "<html>  ");
+        assert_eq!(message_of(b""), "empty body");
+        assert_eq!(message_of(b"<html>\r\n"), "<html>  ");
     }
 }

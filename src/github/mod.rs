@@ -4,9 +4,10 @@
 //!   job summary and `::error` annotations. No network.
 //! - [`context`]: what the runner tells a step about its run (repository, deployed commit,
 //!   event, run id, deployer).
-//! - [`client`]: a blocking REST client over `octocrab` that follows pagination, reports rate
-//!   limits with their reset time and retries server errors a bounded number of times; every
-//!   failure is an error, never an empty answer.
+//! - [`client`]: a blocking REST client over `octocrab` that follows pagination (octocrab's
+//!   `Page`), caps every response body while reading it, reports rate limits with their reset
+//!   time and retries server errors a bounded number of times; every failure is an error, never
+//!   an empty answer.
 //! - [`approvals`]: pull-request reviews and environment approvals as
 //!   [`Approval`](crate::approval::Approval)s for [`gate::Request`](crate::gate::Request).
 //! - [`checks`]: the decision as a check run on the commit.
