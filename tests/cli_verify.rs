@@ -12,25 +12,9 @@ use gatepass::token::{
     Audience, Claims, ExceptionClaim, Jwks, PolicyClaim, ReleaseClaim, SigningKey, mint,
 };
 
-fn gatepass() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gatepass"));
-    cmd.env_remove("GATEPASS_TOKEN")
-        .env_remove("GATEPASS_SIGNING_KEY")
-        .env_remove("GITHUB_ACTIONS");
-    cmd
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().expect("run gatepass")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{gatepass, output as run, stderr, stdout};
 
 fn now() -> i64 {
     jiff::Timestamp::now().as_second()
