@@ -3,11 +3,12 @@
 //! [`gatepass`] is the one way tests build the command: the binary, with a clean environment (see
 //! [`is_cleared`]), stdin closed and stdout/stderr captured. A test that needs a variable sets it on top
 //! (`gatepass().env("GATEPASS_SIGNING_KEY", pem)`). [`Scratch`] holds one small release against one small
-//! policy in a temporary directory, for tests that look at every byte gatepass writes.
+//! policy in a temporary directory, for tests that look at every byte gatepass writes. [`ErrorCase`] and
+//! [`expect_errors`] check error paths as a table: arguments, stdin, exit status, what stderr says.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::ffi::OsStr;
-use std::io::Read as _;
+use std::ffi::{OsStr, OsString};
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -240,6 +241,98 @@ pub fn run_within(cmd: &mut Command, limit: Duration) -> Out {
         stdout: String::from_utf8_lossy(&out_reader.join().unwrap()).into_owned(),
         stderr,
     }
+}
+
+/// Runs `cmd` with `input` on its stdin; what it wrote, as text.
+pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Out {
+    let mut child = cmd.stdin(Stdio::piped()).spawn().expect("spawn gatepass");
+    let mut stdin = child.stdin.take().unwrap();
+    // gatepass may stop reading early (and exit): a broken pipe here is its answer, not a test failure.
+    let _ = stdin.write_all(input);
+    drop(stdin);
+    let out = child.wait_with_output().expect("run gatepass");
+    Out {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// One error path of the command line, as data: the arguments, what is piped to stdin (nothing: stdin is
+/// closed), the exit status, and the texts stderr must contain.
+pub struct ErrorCase {
+    pub args: Vec<OsString>,
+    pub stdin: Option<String>,
+    pub code: i32,
+    pub stderr: Vec<String>,
+}
+
+impl ErrorCase {
+    /// `gatepass <args>` exits with `code`, and stderr contains each of `stderr`.
+    pub fn new<S: AsRef<OsStr>>(args: &[S], code: i32, stderr: &[&str]) -> Self {
+        ErrorCase {
+            args: args.iter().map(|a| a.as_ref().to_owned()).collect(),
+            stdin: None,
+            code,
+            stderr: stderr.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    /// The same, with `text` piped to stdin.
+    pub fn stdin(mut self, text: &str) -> Self {
+        self.stdin = Some(text.to_owned());
+        self
+    }
+
+    fn describe(&self) -> String {
+        let args: Vec<_> = self.args.iter().map(|a| a.to_string_lossy()).collect();
+        match &self.stdin {
+            Some(text) => format!("gatepass {} <<< {text:?}", args.join(" ")),
+            None => format!("gatepass {}", args.join(" ")),
+        }
+    }
+}
+
+/// Runs every case on a fresh [`gatepass`] command and fails once, listing each case whose exit status or
+/// stderr is not as expected, or that panicked.
+#[track_caller]
+pub fn expect_errors(cases: &[ErrorCase]) {
+    let mut failures = Vec::new();
+    for case in cases {
+        let mut cmd = gatepass();
+        cmd.args(&case.args);
+        let out = match &case.stdin {
+            Some(text) => run_with_stdin(&mut cmd, text.as_bytes()),
+            None => run(&mut cmd),
+        };
+        let mut problems = Vec::new();
+        if out.code != Some(case.code) {
+            problems.push(format!("exit {:?}, expected {}", out.code, case.code));
+        }
+        if out.stderr.contains("panicked") {
+            problems.push("panicked".to_owned());
+        }
+        for needle in &case.stderr {
+            if !out.stderr.contains(needle.as_str()) {
+                problems.push(format!("stderr lacks {needle:?}"));
+            }
+        }
+        if !problems.is_empty() {
+            failures.push(format!(
+                "== {}: {}\n{}",
+                case.describe(),
+                problems.join("; "),
+                out.show()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} error cases failed:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
 }
 
 pub fn repo_file(rel: &str) -> PathBuf {
