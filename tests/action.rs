@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
+#[path = "support/cli.rs"]
+mod cli;
+
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -161,9 +164,9 @@ impl Runner {
         let mut cmd = Command::new("bash");
         cmd.arg(root().join(".github/action/run.sh"))
             .current_dir(root());
+        cli::clean_env(&mut cmd);
         for (k, _) in std::env::vars_os() {
-            let k = k.to_string_lossy().into_owned();
-            if k.starts_with("GITHUB_") || k.starts_with("GATEPASS_") || k.starts_with("INPUT_") {
+            if k.to_string_lossy().starts_with("INPUT_") {
                 cmd.env_remove(k);
             }
         }
@@ -415,7 +418,7 @@ impl Install {
             d.join("bin").display(),
             std::env::var("PATH").unwrap_or_default()
         );
-        let o = Command::new("bash")
+        let o = cli::clean_env(&mut Command::new("bash"))
             .arg(root().join(".github/action/install.sh"))
             .env("PATH", path)
             .env("GITHUB_ACTION_PATH", d.join("action"))

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use gatepass::approval::{self, ApprovalRecord, ExceptionRecord, ReleaseRef};
 use gatepass::hash::NoProgress;
@@ -12,26 +12,9 @@ use gatepass::policy::Policy;
 use gatepass::release::{HashedRelease, Release};
 use gatepass::token::{Jwks, SigningKey, keys};
 
-fn gatepass(cwd: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gatepass"));
-    cmd.current_dir(cwd)
-        .env_remove("GATEPASS_TOKEN")
-        .env_remove("GATEPASS_SIGNING_KEY")
-        .env_remove("GITHUB_ACTIONS");
-    cmd
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().expect("run gatepass")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{gatepass_in, output as run, stderr, stdout};
 
 struct Fixture {
     dir: tempfile::TempDir,
@@ -105,7 +88,7 @@ impl Fixture {
     }
 
     fn command(&self, sub: &str, base: &[(&str, &str)], overrides: &[(&str, &str)]) -> Command {
-        let mut cmd = gatepass(self.path());
+        let mut cmd = gatepass_in(self.path());
         cmd.arg(sub);
         for (flag, value) in base {
             let value = overrides
@@ -451,7 +434,7 @@ fn bad_inputs_exit_2_with_a_clear_message() {
         fx.exception().args(["--waive", "deploy-window"]),
         "--waive deploy-window is given twice",
     );
-    let mut no_waive = gatepass(fx.path());
+    let mut no_waive = gatepass_in(fx.path());
     no_waive
         .arg("exception")
         .arg("--key")
@@ -488,7 +471,7 @@ fn check_counts_records_from_approvals_and_exception_flags() {
     std::fs::create_dir(&dir).unwrap();
     let policy = write_policy(&fx);
     let check = |extra: &[&str]| {
-        let mut cmd = gatepass(fx.path());
+        let mut cmd = gatepass_in(fx.path());
         cmd.arg("check")
             .arg("--policy")
             .arg(&policy)

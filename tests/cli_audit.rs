@@ -9,6 +9,10 @@ use std::process::{Command, Output};
 use gatepass::audit::Record;
 use gatepass::token::{Jwks, Verifier};
 
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{code, stderr, stdout};
+
 const STAGING: &str = "policies/summarizer-staging.toml";
 const RELEASE: &str = "examples/summarizer/release.toml";
 const FAILING: &str = "examples/summarizer-failing/release.toml";
@@ -19,35 +23,15 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The clean binary in the repository root, run by a local user (the audit log records who ran it).
 fn gatepass() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gatepass"));
-    cmd.current_dir(root())
-        .env_remove("GATEPASS_TOKEN")
-        .env_remove("GATEPASS_SIGNING_KEY")
-        .env_remove("GATEPASS_AUDIT_LOG")
-        .env_remove("GATEPASS_AUDIT_KEY")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_ACTOR")
-        .env_remove("GITHUB_RUN_ID")
-        .env_remove("GITHUB_REPOSITORY")
-        .env("USER", "ci-runner");
+    let mut cmd = cli::gatepass_in(root());
+    cmd.env("USER", "ci-runner");
     cmd
 }
 
 fn run(args: &[&str]) -> Output {
     gatepass().args(args).output().expect("run gatepass")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn s(p: &Path) -> &str {

@@ -4,14 +4,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::ffi::OsString;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use gatepass::hash::Sha256Digest;
 use gatepass::token::{Jwks, Verifier};
 use serde_json::Value;
+
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{Out, gatepass};
 
 /// A Tuesday, 10:00 in Chicago: the production deploy window is open.
 const TUESDAY_10_CHICAGO: &str = "2026-11-24T16:00:00Z";
@@ -40,52 +43,7 @@ fn repo_file(rel: &str) -> PathBuf {
     repo().join(rel)
 }
 
-/// The binary, with nothing from the environment that changes its behaviour.
-fn gatepass() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gatepass"));
-    for (name, _) in std::env::vars_os() {
-        let name_str = name.to_string_lossy();
-        if name_str.starts_with("GATEPASS_") || name_str.starts_with("GITHUB_") {
-            cmd.env_remove(&name);
-        }
-    }
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
-}
-
-struct Out {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
 impl Out {
-    fn show(&self) -> String {
-        format!(
-            "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-
-    #[track_caller]
-    fn expect_code(&self, code: i32) -> &Self {
-        assert_eq!(self.code, Some(code), "{}", self.show());
-        assert!(!self.stderr.contains("panicked"), "{}", self.show());
-        self
-    }
-
-    #[track_caller]
-    fn expect_stderr(&self, needle: &str) -> &Self {
-        assert!(
-            self.stderr.contains(needle),
-            "stderr lacks {needle:?}\n{}",
-            self.show()
-        );
-        self
-    }
-
     /// The criterion ids listed under "unmet criteria" on stderr, as `✘ [gate] id`.
     fn unmet_ids(&self) -> Vec<String> {
         let Some((_, section)) = self.stderr.split_once("\n  unmet criteria\n") else {
@@ -102,43 +60,7 @@ impl Out {
 
 /// Runs `cmd`, killing it if it does not finish within [`HANG`] (reported as exit `None`).
 fn run(cmd: &mut Command) -> Out {
-    let mut child = cmd.spawn().expect("spawn gatepass");
-    let mut out_pipe = child.stdout.take().unwrap();
-    let mut err_pipe = child.stderr.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = out_pipe.read_to_end(&mut buf);
-        buf
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = err_pipe.read_to_end(&mut buf);
-        buf
-    });
-    let start = Instant::now();
-    let mut hung = false;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > HANG {
-            hung = true;
-            let _ = child.kill();
-            break child.wait().unwrap();
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let mut stderr = String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned();
-    if hung {
-        stderr.push_str(&format!(
-            "\n[test harness: killed after {HANG:?}, gatepass hung]"
-        ));
-    }
-    Out {
-        code: if hung { None } else { status.code() },
-        stdout: String::from_utf8_lossy(&out_reader.join().unwrap()).into_owned(),
-        stderr,
-    }
+    cli::run_within(cmd, HANG)
 }
 
 fn check(policy: &Path, release: &Path, extra: &[&str]) -> Out {

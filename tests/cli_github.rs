@@ -4,11 +4,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{code, stderr, stdout};
 #[path = "support/mock_github.rs"]
 mod mock_github;
 use mock_github::{Github, MERGE, RUN, TOKEN, fixture, json};
@@ -19,15 +22,7 @@ fn root() -> &'static Path {
 
 /// `gatepass` in the repository root with none of the caller's GitHub or gatepass variables.
 fn gatepass() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gatepass"));
-    cmd.current_dir(root());
-    for (k, _) in std::env::vars_os() {
-        let k = k.to_string_lossy().into_owned();
-        if k.starts_with("GITHUB_") || k.starts_with("GATEPASS_") || k.starts_with("RUNNER_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd
+    cli::gatepass_in(root())
 }
 
 /// A simulated runner: temp files for outputs and the summary.
@@ -84,18 +79,6 @@ impl Runner {
     fn summary(&self) -> String {
         std::fs::read_to_string(self.summary_file()).unwrap_or_default()
     }
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
 }
 
 const PRODUCTION: &str = "policies/summarizer-production.toml";

@@ -1,13 +1,14 @@
 //! `gatepass init` writes a starter policy and manifest that load as they are.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::Command;
+#[path = "support/cli.rs"]
+mod cli;
 
 #[test]
 fn init_writes_loadable_starters_and_never_overwrites() {
     let dir = tempfile::tempdir().unwrap();
     let run = || {
-        Command::new(env!("CARGO_BIN_EXE_gatepass"))
+        cli::gatepass()
             .args(["init", "--dir"])
             .arg(dir.path())
             .output()

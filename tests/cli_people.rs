@@ -5,27 +5,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{code, gatepass, stderr};
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn gatepass() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gatepass"));
-    for var in [
-        "GATEPASS_TOKEN",
-        "GATEPASS_SIGNING_KEY",
-        "GATEPASS_AUDIT_KEY",
-        "GITHUB_ACTIONS",
-        "GITHUB_ACTOR",
-        "GITHUB_TRIGGERING_ACTOR",
-        "GITHUB_OUTPUT",
-        "GITHUB_STEP_SUMMARY",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
 }
 
 fn key(name: &str) -> PathBuf {
@@ -38,14 +25,6 @@ fn jwk(name: &str) -> String {
         .join(format!("{name}.jwk.json"))
         .display()
         .to_string()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
 }
 
 /// `[people]` and `[roles]` in the new form, with jrivera holding two keys and a login.

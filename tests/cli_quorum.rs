@@ -3,20 +3,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use gatepass::token::{Jwks, Verifier};
 
+#[path = "support/cli.rs"]
+mod cli;
+use cli::gatepass;
+
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn gatepass() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gatepass"));
-    cmd.env_remove("GATEPASS_TOKEN")
-        .env_remove("GATEPASS_SIGNING_KEY")
-        .env_remove("GITHUB_ACTIONS");
-    cmd
 }
 
 fn ok(out: Output) -> Output {

@@ -12,25 +12,9 @@ use gatepass::token::{
     Audience, Claims, ExceptionClaim, Jwks, PolicyClaim, ReleaseClaim, SigningKey, mint,
 };
 
-fn gatepass() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gatepass"));
-    cmd.env_remove("GATEPASS_TOKEN")
-        .env_remove("GATEPASS_SIGNING_KEY")
-        .env_remove("GITHUB_ACTIONS");
-    cmd
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().expect("run gatepass")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{ErrorCase, gatepass, output as run, stderr, stdout};
 
 fn now() -> i64 {
     jiff::Timestamp::now().as_second()
@@ -415,74 +399,86 @@ fn flip_signature_char(token: &str) -> String {
 fn unusable_inputs_exit_2() {
     let f = fixture();
     let token = fresh_token(&f);
-    let missing = run(gatepass().args([
-        "verify",
-        "--keys",
-        "/nonexistent/jwks.json",
-        "--audience",
-        "production",
-        &token,
-    ]));
-    assert_eq!(missing.status.code(), Some(2));
-    assert!(
-        stderr(&missing).contains("/nonexistent/jwks.json"),
-        "{}",
-        stderr(&missing)
-    );
-
+    let keys = f.jwks.to_str().unwrap();
     let bad_jwks = f.dir.path().join("bad.json");
     std::fs::write(&bad_jwks, "{\"keys\": 5}").unwrap();
-    let out = run(gatepass().args([
-        "verify",
-        "--keys",
-        bad_jwks.to_str().unwrap(),
-        "--audience",
-        "production",
-        &token,
-    ]));
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("not a JWKS"), "{}", stderr(&out));
-
-    for args in [
-        vec!["--artifact", "model"],
-        vec!["--max-ttl", "7200"],
-        vec!["--leeway", "soon"],
-        vec!["--leeway", "301"],
-        vec!["--artifact", "model=/nonexistent/model.onnx"],
-    ] {
-        let out = verify(&f, &args, &token);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
-    }
-    let out = run(gatepass().args(["verify", "--keys", f.jwks.to_str().unwrap(), &token]));
-    assert_eq!(out.status.code(), Some(2), "--audience is required");
-    let out = run(gatepass().args([
-        "verify",
-        "--keys",
-        f.jwks.to_str().unwrap(),
-        "--audience",
-        " ",
-        &token,
-    ]));
-    assert_eq!(out.status.code(), Some(2), "an empty audience is refused");
-    assert!(
-        stderr(&out).contains("--audience must name"),
-        "{}",
-        stderr(&out)
-    );
-    let out = run(gatepass().args([
-        "verify",
-        "--keys",
-        "http://example.com/jwks.json",
-        "--audience",
-        "production",
-        &token,
-    ]));
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("only for loopback"),
-        "{}",
-        stderr(&out)
-    );
+    let bad_jwks = bad_jwks.to_str().unwrap();
+    // `verify --keys <the fixture's keys> --audience production <extra> <token>`.
+    let verify = |extra: &[&str]| -> Vec<String> {
+        let head = ["verify", "--keys", keys, "--audience", "production"];
+        head.iter()
+            .chain(extra)
+            .chain([&token.as_str()])
+            .map(|a| (*a).to_owned())
+            .collect()
+    };
+    let stdin_token = ["verify", "--keys", keys, "--audience", "production", "-"];
+    cli::expect_errors(&[
+        ErrorCase::new(
+            &[
+                "verify",
+                "--keys",
+                "/nonexistent/jwks.json",
+                "--audience",
+                "production",
+                &token,
+            ],
+            2,
+            &["/nonexistent/jwks.json"],
+        ),
+        ErrorCase::new(
+            &[
+                "verify",
+                "--keys",
+                bad_jwks,
+                "--audience",
+                "production",
+                &token,
+            ],
+            2,
+            &["not a JWKS"],
+        ),
+        ErrorCase::new(
+            &verify(&["--artifact", "model"]),
+            2,
+            &["expected NAME=PATH"],
+        ),
+        ErrorCase::new(&verify(&["--max-ttl", "7200"]), 2, &["hard cap of 3600 s"]),
+        ErrorCase::new(&verify(&["--leeway", "soon"]), 2, &["invalid value 'soon'"]),
+        ErrorCase::new(&verify(&["--leeway", "301"]), 2, &["maximum of 300 s"]),
+        ErrorCase::new(
+            &verify(&["--artifact", "model=/nonexistent/model.onnx"]),
+            2,
+            &["/nonexistent/model.onnx"],
+        ),
+        // --audience is required.
+        ErrorCase::new(
+            &["verify", "--keys", keys, &token],
+            2,
+            &["--audience <ENV>"],
+        ),
+        // An empty audience is refused.
+        ErrorCase::new(
+            &["verify", "--keys", keys, "--audience", " ", &token],
+            2,
+            &["--audience must name"],
+        ),
+        ErrorCase::new(
+            &[
+                "verify",
+                "--keys",
+                "http://example.com/jwks.json",
+                "--audience",
+                "production",
+                &token,
+            ],
+            2,
+            &["only for loopback"],
+        ),
+        // `-` reads the token from stdin; nothing there is not a token.
+        ErrorCase::new(&stdin_token, 2, &["the token is empty"]).stdin(""),
+        ErrorCase::new(&stdin_token, 2, &["the token is empty"]).stdin(" \n"),
+    ]);
 }
 
 #[test]

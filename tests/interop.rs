@@ -12,6 +12,9 @@ use std::process::Command;
 use gatepass::hash::Sha256Digest;
 use gatepass::token::{Audience, Claims, Jwks, PolicyClaim, ReleaseClaim, SigningKey, keys, mint};
 
+#[path = "support/cli.rs"]
+mod cli;
+
 fn python_env() -> PathBuf {
     let site = Path::new(env!("CARGO_TARGET_TMPDIR")).join("interop-python");
     let req = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/requirements.txt");
@@ -135,7 +138,7 @@ fn pyjwt_verifies_gatepass_tokens_and_gatepass_verifies_pyjwt_tokens() {
             &serde_json::to_string(&c).unwrap(),
         ],
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_gatepass"))
+    let out = cli::gatepass()
         .args([
             "verify",
             "--keys",

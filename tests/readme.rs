@@ -2,10 +2,11 @@
 //! prints a token that verifies against the published demo key set.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::Path;
-use std::process::Command;
-
 use gatepass::token::{Jwks, Verifier};
+use std::path::Path;
+
+#[path = "support/cli.rs"]
+mod cli;
 
 #[test]
 fn readme_main_job_prints_a_verifiable_token() {
@@ -21,13 +22,7 @@ fn readme_main_job_prints_a_verifiable_token() {
         .1
         .split_whitespace()
         .collect();
-    let out = Command::new(env!("CARGO_BIN_EXE_gatepass"))
-        .args(&args)
-        .current_dir(root)
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GATEPASS_SIGNING_KEY")
-        .output()
-        .unwrap();
+    let out = cli::gatepass_in(root).args(&args).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let stdout = String::from_utf8(out.stdout).unwrap();

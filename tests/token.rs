@@ -13,6 +13,9 @@ use gatepass::token::{
 };
 use serde_json::{Value, json};
 
+#[path = "support/vectors.rs"]
+mod vectors;
+
 const NOW: i64 = 1_790_000_000;
 const RFC_D: &str = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A";
 
@@ -688,11 +691,6 @@ fn verify_jws_is_shared_by_record_types() {
     ));
 }
 
-fn vectors_dir() -> Option<std::path::PathBuf> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors");
-    dir.is_dir().then_some(dir)
-}
-
 fn hex(s: &str) -> Vec<u8> {
     (0..s.len())
         .step_by(2)
@@ -715,8 +713,7 @@ fn vector_verifies(public: &[u8], msg: &[u8], sig: &[u8]) -> bool {
 
 #[test]
 fn wycheproof_ed25519_vectors() {
-    let Some(dir) = vectors_dir() else {
-        eprintln!("shared/vectors not present; skipping Wycheproof");
+    let Some(dir) = vectors::shared("Wycheproof") else {
         return;
     };
     let doc: Value =
@@ -748,8 +745,7 @@ fn wycheproof_ed25519_vectors() {
 /// R, neither of small order, and the cofactorless equation.
 #[test]
 fn ed25519_speccheck_cases() {
-    let Some(dir) = vectors_dir() else {
-        eprintln!("shared/vectors not present; skipping speccheck");
+    let Some(dir) = vectors::shared("speccheck") else {
         return;
     };
     let cases: Vec<Value> =

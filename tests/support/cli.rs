@@ -1,9 +1,88 @@
-//! Running the `gatepass` binary in a scratch release directory, for tests that hold one small release against
-//! one small policy and look at every byte gatepass writes.
+//! Running the `gatepass` binary from a test.
+//!
+//! [`gatepass`] is the one way tests build the command: the binary, with a clean environment (see
+//! [`is_cleared`]), stdin closed and stdout/stderr captured. A test that needs a variable sets it on top
+//! (`gatepass().env("GATEPASS_SIGNING_KEY", pem)`). [`Scratch`] holds one small release against one small
+//! policy in a temporary directory, for tests that look at every byte gatepass writes. [`ErrorCase`] and
+//! [`expect_errors`] check error paths as a table: arguments, stdin, exit status, what stderr says.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::ffi::{OsStr, OsString};
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Prefixes of the variables the binary reads (its own `GATEPASS_*`, the Actions runtime's `GITHUB_*` and
+/// `RUNNER_*`): none of the caller's reach a test.
+pub const CLEARED_PREFIXES: &[&str] = &["GATEPASS_", "GITHUB_", "RUNNER_"];
+
+/// Other variables that would change what a test sees: proxies (in both spellings) would route the loopback
+/// key server elsewhere, and `CLICOLOR_FORCE` would put colour codes into clap's messages.
+pub const CLEARED_VARS: &[&str] = &[
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "CLICOLOR_FORCE",
+];
+
+/// Whether the clean environment drops the variable `name`.
+pub fn is_cleared(name: &OsStr) -> bool {
+    let name = name.to_string_lossy();
+    CLEARED_PREFIXES.iter().any(|p| name.starts_with(p)) || CLEARED_VARS.contains(&name.as_ref())
+}
+
+/// Removes from `cmd`'s environment every variable [`is_cleared`] names. For commands that run gatepass
+/// indirectly (a script given the binary's path); [`gatepass`] already does this.
+pub fn clean_env(cmd: &mut Command) -> &mut Command {
+    for (name, _) in std::env::vars_os() {
+        if is_cleared(&name) {
+            cmd.env_remove(&name);
+        }
+    }
+    cmd
+}
+
+/// The binary, with nothing from the environment that changes its behaviour: stdin closed, stdout and
+/// stderr captured.
+pub fn gatepass() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gatepass"));
+    clean_env(&mut cmd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// [`gatepass`], run in `dir`.
+pub fn gatepass_in(dir: &Path) -> Command {
+    let mut cmd = gatepass();
+    cmd.current_dir(dir);
+    cmd
+}
+
+/// Runs `cmd` to the end; what it wrote, as bytes.
+pub fn output(cmd: &mut Command) -> Output {
+    cmd.output().expect("run gatepass")
+}
+
+/// The exit code, `-1` when killed by a signal.
+pub fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
 
 /// What a run wrote.
 pub struct Out {
@@ -112,28 +191,148 @@ impl Scratch {
     }
 }
 
-/// The binary, with nothing from the environment that changes its behaviour.
-pub fn gatepass() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gatepass"));
-    for (name, _) in std::env::vars_os() {
-        let name_str = name.to_string_lossy();
-        if name_str.starts_with("GATEPASS_") || name_str.starts_with("GITHUB_") {
-            cmd.env_remove(&name);
-        }
-    }
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
-}
-
+/// Runs `cmd` to the end; what it wrote, as text.
 pub fn run(cmd: &mut Command) -> Out {
-    let out = cmd.output().expect("run gatepass");
+    let out = output(cmd);
     Out {
         code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// Runs `cmd`, killing it if it does not finish within `limit` (reported as exit `None`, with a line saying
+/// so at the end of stderr).
+pub fn run_within(cmd: &mut Command, limit: Duration) -> Out {
+    let mut child = cmd.spawn().expect("spawn gatepass");
+    let mut out_pipe = child.stdout.take().unwrap();
+    let mut err_pipe = child.stderr.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = out_pipe.read_to_end(&mut buf);
+        buf
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = err_pipe.read_to_end(&mut buf);
+        buf
+    });
+    let start = Instant::now();
+    let mut hung = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > limit {
+            hung = true;
+            let _ = child.kill();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let mut stderr = String::from_utf8_lossy(&err_reader.join().unwrap()).into_owned();
+    if hung {
+        stderr.push_str(&format!(
+            "\n[test harness: killed after {limit:?}, gatepass hung]"
+        ));
+    }
+    Out {
+        code: if hung { None } else { status.code() },
+        stdout: String::from_utf8_lossy(&out_reader.join().unwrap()).into_owned(),
+        stderr,
+    }
+}
+
+/// Runs `cmd` with `input` on its stdin; what it wrote, as text.
+pub fn run_with_stdin(cmd: &mut Command, input: &[u8]) -> Out {
+    let mut child = cmd.stdin(Stdio::piped()).spawn().expect("spawn gatepass");
+    let mut stdin = child.stdin.take().unwrap();
+    // gatepass may stop reading early (and exit): a broken pipe here is its answer, not a test failure.
+    let _ = stdin.write_all(input);
+    drop(stdin);
+    let out = child.wait_with_output().expect("run gatepass");
+    Out {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// One error path of the command line, as data: the arguments, what is piped to stdin (nothing: stdin is
+/// closed), the exit status, and the texts stderr must contain.
+pub struct ErrorCase {
+    pub args: Vec<OsString>,
+    pub stdin: Option<String>,
+    pub code: i32,
+    pub stderr: Vec<String>,
+}
+
+impl ErrorCase {
+    /// `gatepass <args>` exits with `code`, and stderr contains each of `stderr`.
+    pub fn new<S: AsRef<OsStr>>(args: &[S], code: i32, stderr: &[&str]) -> Self {
+        ErrorCase {
+            args: args.iter().map(|a| a.as_ref().to_owned()).collect(),
+            stdin: None,
+            code,
+            stderr: stderr.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    /// The same, with `text` piped to stdin.
+    pub fn stdin(mut self, text: &str) -> Self {
+        self.stdin = Some(text.to_owned());
+        self
+    }
+
+    fn describe(&self) -> String {
+        let args: Vec<_> = self.args.iter().map(|a| a.to_string_lossy()).collect();
+        match &self.stdin {
+            Some(text) => format!("gatepass {} <<< {text:?}", args.join(" ")),
+            None => format!("gatepass {}", args.join(" ")),
+        }
+    }
+}
+
+/// Runs every case on a fresh [`gatepass`] command and fails once, listing each case whose exit status or
+/// stderr is not as expected, or that panicked.
+#[track_caller]
+pub fn expect_errors(cases: &[ErrorCase]) {
+    let mut failures = Vec::new();
+    for case in cases {
+        let mut cmd = gatepass();
+        cmd.args(&case.args);
+        let out = match &case.stdin {
+            Some(text) => run_with_stdin(&mut cmd, text.as_bytes()),
+            None => run(&mut cmd),
+        };
+        let mut problems = Vec::new();
+        if out.code != Some(case.code) {
+            problems.push(format!("exit {:?}, expected {}", out.code, case.code));
+        }
+        if out.stderr.contains("panicked") {
+            problems.push("panicked".to_owned());
+        }
+        for needle in &case.stderr {
+            if !out.stderr.contains(needle.as_str()) {
+                problems.push(format!("stderr lacks {needle:?}"));
+            }
+        }
+        if !problems.is_empty() {
+            failures.push(format!(
+                "== {}: {}\n{}",
+                case.describe(),
+                problems.join("; "),
+                out.show()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} error cases failed:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
 }
 
 pub fn repo_file(rel: &str) -> PathBuf {
