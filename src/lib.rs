@@ -16,6 +16,7 @@ pub mod gather;
 #[cfg(feature = "github")]
 pub mod github;
 pub mod hash;
+#[cfg(feature = "gate")]
 pub mod model;
 #[cfg(feature = "gate")]
 pub mod policy;

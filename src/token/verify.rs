@@ -21,7 +21,7 @@
 //! every token: an audience is required.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use curve25519_dalek::edwards::CompressedEdwardsY;
 use curve25519_dalek::scalar::Scalar;
@@ -567,7 +567,7 @@ impl Verifier {
 
     /// Verifies `token` against the system clock.
     pub fn verify(&self, token: &str) -> Result<VerifiedToken, Rejection> {
-        self.verify_at(token, jiff::Timestamp::now().as_second())
+        self.verify_at(token, unix_now())
     }
 
     /// Verifies `token` as of `now` (seconds since the Unix epoch).
@@ -687,6 +687,14 @@ impl Verifier {
             claims,
             payload: signed.payload,
         })
+    }
+}
+
+/// The system clock in seconds since the Unix epoch (negative before it).
+pub fn unix_now() -> i64 {
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+        Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |s| -s),
     }
 }
 
