@@ -1,6 +1,7 @@
 //! Deploy tokens: Ed25519 keys, JWKS, minting and verification.
 //!
-//! - A deploy target needs only [`Verifier`] (and [`Jwks`] to load the gate's public keys).
+//! - A deploy target runs [`StartupCheck`] at startup: what `gatepass verify` does (keys,
+//!   token, artifacts, replay store, restart receipt). [`Verifier`] is the token check alone.
 //! - The gate mints with `mint::mint` and a `SigningKey` (feature `mint`, part of `gate`).
 //!
 //! The format is a compact JWS (RFC 7515) signed with Ed25519 (RFC 8037); see `docs/token.md`.
@@ -21,4 +22,6 @@ pub use jwks::{Jwks, JwksError};
 #[cfg(feature = "mint")]
 pub use keys::SigningKey;
 pub use keys::{KeyError, PublicKey};
-pub use verify::{Rejection, VerifiedToken, Verifier};
+pub use verify::{
+    Admitted, KeySource, Outcome, Rejection, StartupCheck, StartupError, VerifiedToken, Verifier,
+};

@@ -1,5 +1,9 @@
 //! Verifying deploy tokens: the side a deploy target links.
 //!
+//! A deploy target's startup check is [`StartupCheck`]: keys (a file, or a URL with the `fetch`
+//! feature), the token, artifacts, replay store and restart receipt, exactly as
+//! `gatepass verify` runs it. [`Verifier`] is the token check alone:
+//!
 //! ```no_run
 //! use gatepass::token::{Jwks, Verifier};
 //!
@@ -19,6 +23,12 @@
 //! [`Verifier::policy_digest`] is set) and exception tokens (accepted unless
 //! [`Verifier::deny_exceptions`] is set). A verifier without [`Verifier::audience`] refuses
 //! every token: an audience is required.
+
+#[cfg(feature = "fetch")]
+pub mod fetch;
+mod startup;
+
+pub use startup::{Admitted, KeySource, Outcome, StartupCheck, StartupError};
 
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
