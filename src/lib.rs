@@ -28,4 +28,5 @@ pub mod policy;
 pub mod release;
 pub mod token;
 pub mod untrusted;
+#[cfg(feature = "gate")]
 pub mod vocab;

@@ -1,5 +1,9 @@
 //! Verifying deploy tokens: the side a deploy target links.
 //!
+//! A deploy target's startup check is [`StartupCheck`]: keys (a file, or a URL with the `fetch`
+//! feature), the token, artifacts, replay store and restart receipt, exactly as
+//! `gatepass verify` runs it. [`Verifier`] is the token check alone:
+//!
 //! ```no_run
 //! use gatepass::token::{Jwks, Verifier};
 //!
@@ -20,8 +24,14 @@
 //! [`Verifier::deny_exceptions`] is set). A verifier without [`Verifier::audience`] refuses
 //! every token: an audience is required.
 
+#[cfg(feature = "fetch")]
+pub mod fetch;
+mod startup;
+
+pub use startup::{Admitted, KeySource, Outcome, StartupCheck, StartupError};
+
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use curve25519_dalek::edwards::CompressedEdwardsY;
 use curve25519_dalek::scalar::Scalar;
@@ -567,7 +577,7 @@ impl Verifier {
 
     /// Verifies `token` against the system clock.
     pub fn verify(&self, token: &str) -> Result<VerifiedToken, Rejection> {
-        self.verify_at(token, jiff::Timestamp::now().as_second())
+        self.verify_at(token, unix_now())
     }
 
     /// Verifies `token` as of `now` (seconds since the Unix epoch).
@@ -687,6 +697,14 @@ impl Verifier {
             claims,
             payload: signed.payload,
         })
+    }
+}
+
+/// The system clock in seconds since the Unix epoch (negative before it).
+pub fn unix_now() -> i64 {
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+        Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |s| -s),
     }
 }
 

@@ -1,18 +1,14 @@
 use std::io::Read as _;
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use gatepass::audit::{Actor, Record};
-use gatepass::hash::{self, Sha256Digest};
+use gatepass::hash::Sha256Digest;
 use gatepass::token::claims::MAX_TTL_CAP_SECS;
-use gatepass::token::receipt::Receipt;
-use gatepass::token::replay::{ReplayDb, ReplayError};
 use gatepass::token::verify::{DEFAULT_LEEWAY_SECS, MAX_LEEWAY_SECS};
-use gatepass::token::{Jwks, Rejection, VerifiedToken, Verifier};
+use gatepass::token::{Admitted, KeySource, Outcome, Rejection, StartupCheck};
 
 use crate::EXIT_DENIED;
 use crate::audit::Recorder;
@@ -88,7 +84,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map(|d| parse_policy_digest(d))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let audit = args.audit.recorder()?;
-    let reject = |r: &Rejection| rejected(r, &audit, &args.audience);
     let artifacts = args
         .artifacts
         .iter()
@@ -101,75 +96,35 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .collect::<anyhow::Result<Vec<_>>>()?;
     let token = read_token(args.token.as_deref())?;
     crate::github::mask(&token);
-    let keys = load_keys(&args.keys)?;
-    let leeway = i64::try_from(args.leeway).context("--leeway is too large")?;
-    let verifier = Verifier::new(keys)
-        .audience(&args.audience)
+
+    let mut check = StartupCheck::new(KeySource::parse(&args.keys)?, &args.audience)
         .leeway(Duration::from_secs(args.leeway))
         .max_ttl(Duration::from_secs(args.max_ttl))
         .deny_exceptions(args.deny_exceptions);
-    let verifier = match &args.issuer {
-        Some(iss) => verifier.issuer(iss),
-        None => verifier,
-    };
-    let verifier = match &args.policy_id {
-        Some(id) => verifier.policy_id(id),
-        None => verifier,
-    };
-    let verifier = policy_digests
+    if let Some(iss) = &args.issuer {
+        check = check.issuer(iss);
+    }
+    if let Some(id) = &args.policy_id {
+        check = check.policy_id(id);
+    }
+    check = policy_digests
         .into_iter()
-        .fold(verifier, Verifier::policy_digest);
-    let receipt = match &args.receipt {
-        Some(path) => Receipt::load(path)?,
-        None => None,
-    };
-    let now = jiff::Timestamp::now().as_second();
+        .fold(check, StartupCheck::policy_digest);
+    check = artifacts
+        .into_iter()
+        .fold(check, |check, (name, path)| check.artifact(name, path));
+    if let Some(path) = &args.replay_db {
+        check = check.replay_store(path);
+    }
+    if let Some(path) = &args.receipt {
+        check = check.receipt(path);
+    }
 
-    let mut restarted = false;
-    let verified = match verifier.verify_at(&token, now) {
-        Ok(v) => v,
-        Err(Rejection::Expired { exp, .. })
-            if receipt
-                .as_ref()
-                .is_some_and(|r| r.admits(&token, exp, leeway)) =>
-        {
-            restarted = true;
-            match verifier.verify_ignoring_expiry_at(&token, now) {
-                Ok(v) => v,
-                Err(r) => return reject(&r),
-            }
-        }
-        Err(r) => return reject(&r),
+    let admitted = match check.run(&token)? {
+        Outcome::Admitted(admitted) => admitted,
+        Outcome::Rejected(r) => return rejected(&r, &audit, &args.audience),
     };
-    for (name, path) in &artifacts {
-        let digest =
-            hash::sha256_file(path).with_context(|| format!("cannot hash artifact {name:?}"))?;
-        if let Err(r) = verified.check_artifact_digest(name, &digest) {
-            return reject(&r);
-        }
-    }
-    let seen_by_receipt = receipt.as_ref().is_some_and(|r| r.token == token);
-    if let (Some(db), false) = (&args.replay_db, seen_by_receipt) {
-        match ReplayDb::new(db).check_and_record(
-            &verified.claims.jti,
-            verified.claims.exp,
-            now,
-            leeway,
-        ) {
-            Ok(()) => {}
-            Err(ReplayError::Replayed(jti)) => return reject(&Rejection::Replayed { jti }),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    if let (Some(path), false) = (&args.receipt, seen_by_receipt) {
-        Receipt {
-            version: 1,
-            token: token.clone(),
-            claims: verified.payload.clone(),
-            verified_at: now,
-        }
-        .store(path)?;
-    }
+    let verified = &admitted.verified;
     let record = Record::of_verified(
         &verified.claims,
         &args.audience,
@@ -177,9 +132,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Actor::from_env(),
     );
     audit.append(record, None)?;
-    crate::github::verified(&verified);
+    crate::github::verified(verified);
     println!("{}", serde_json::to_string_pretty(&verified.payload)?);
-    summarise(&verified, now, restarted, artifacts.len());
+    summarise(&admitted);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -197,9 +152,11 @@ fn rejected(r: &Rejection, audit: &Recorder, audience: &str) -> anyhow::Result<E
     Ok(ExitCode::from(EXIT_DENIED))
 }
 
-fn summarise(v: &VerifiedToken, now: i64, restarted: bool, artifacts: usize) {
+fn summarise(admitted: &Admitted) {
+    let (v, now) = (&admitted.verified, admitted.now);
+    let artifacts = admitted.artifacts_checked;
     let c = &v.claims;
-    let when = if restarted {
+    let when = if admitted.restarted {
         format!("expired {} s ago, admitted by restart receipt", now - c.exp)
     } else {
         format!("expires in {} s", c.exp - now)
@@ -255,103 +212,4 @@ fn read_token(arg: Option<&str>) -> anyhow::Result<String> {
         bail!("the token is empty");
     }
     Ok(token.to_owned())
-}
-
-fn load_keys(source: &str) -> anyhow::Result<Jwks> {
-    if source.starts_with("https://") || source.starts_with("http://") {
-        let url = reqwest::Url::parse(source)
-            .with_context(|| format!("--keys {source:?} is not a valid URL"))?;
-        if url.scheme() == "http" && !is_loopback(&url) {
-            bail!("--keys {source}: plain http is allowed only for loopback addresses; use https");
-        }
-        let body =
-            fetch(&url).with_context(|| format!("cannot fetch the key set from {source}"))?;
-        return Ok(Jwks::from_json(&body, source)?);
-    }
-    Ok(Jwks::from_file(source.as_ref())?)
-}
-
-fn is_loopback(url: &reqwest::Url) -> bool {
-    let host = url.host_str().unwrap_or("");
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    host == "localhost" || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
-/// Largest key set accepted over the network.
-const MAX_JWKS_BYTES: u64 = 1 << 20;
-
-/// One deadline for the whole key fetch: connect, TLS, headers and body.
-const FETCH_DEADLINE: Duration = Duration::from_secs(10);
-
-/// Fetches the key set under one overall deadline. reqwest's blocking timeouts apply per read,
-/// so a server that trickles its body could hold the start forever; the fetch runs on its own
-/// thread instead, and an answer that is not complete by the deadline is an error. The thread
-/// is left behind on timeout; the process exits right after.
-fn fetch(url: &reqwest::Url) -> anyhow::Result<Vec<u8>> {
-    let deadline = Instant::now() + FETCH_DEADLINE;
-    let (tx, rx) = mpsc::channel();
-    let target = url.clone();
-    std::thread::Builder::new()
-        .name("key-fetch".into())
-        .spawn(move || {
-            let _ = tx.send(fetch_body(&target, deadline));
-        })
-        .context("cannot start the key fetch")?;
-    match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-        Ok(result) => result,
-        Err(RecvTimeoutError::Timeout) => bail!(
-            "no complete answer within {} s (connect, headers and body); check that the key server is up and answers promptly, or use a key file",
-            FETCH_DEADLINE.as_secs()
-        ),
-        Err(RecvTimeoutError::Disconnected) => bail!("the key fetch stopped without an answer"),
-    }
-}
-
-fn fetch_body(url: &reqwest::Url, deadline: Instant) -> anyhow::Result<Vec<u8>> {
-    // One TLS stack: rustls with ring. Installing twice is harmless.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut builder = reqwest::blocking::Client::builder()
-        .timeout(FETCH_DEADLINE)
-        .connect_timeout(FETCH_DEADLINE)
-        .redirect(reqwest::redirect::Policy::none());
-    if is_loopback(url) {
-        // A proxy from the environment (HTTP_PROXY, ALL_PROXY…) would see, and could answer,
-        // a request for a loopback key set, which is plain http: never for loopback.
-        builder = builder.no_proxy();
-    }
-    let mut response = builder
-        .build()?
-        .get(url.clone())
-        .header("accept", "application/json")
-        .send()?;
-    let status = response.status();
-    if !status.is_success() {
-        bail!("HTTP {status}");
-    }
-    if response
-        .content_length()
-        .is_some_and(|len| len > MAX_JWKS_BYTES)
-    {
-        bail!("the key set is larger than {MAX_JWKS_BYTES} bytes");
-    }
-    // Read in chunks and stop at the cap, whatever the server announced.
-    let mut body = Vec::new();
-    let mut chunk = [0u8; 16 * 1024];
-    loop {
-        if Instant::now() >= deadline {
-            bail!("deadline passed while reading the key set");
-        }
-        let n = match response.read(&mut chunk) {
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e.into()),
-        };
-        if n == 0 {
-            return Ok(body);
-        }
-        if (body.len() + n) as u64 > MAX_JWKS_BYTES {
-            bail!("the key set is larger than {MAX_JWKS_BYTES} bytes");
-        }
-        body.extend_from_slice(&chunk[..n]);
-    }
 }
