@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use gatepass::approval::{ReleaseRef, collect};
 use gatepass::evaluate::{Inputs, Outcome, evaluate};
 use gatepass::gate;
-use gatepass::gather::gather;
+use gatepass::gate::gather::gather;
 use gatepass::hash::NoProgress;
 use gatepass::policy::Policy;
 use gatepass::release::{HashedRelease, Release};

@@ -1,6 +1,6 @@
 //! Evaluation: `(policy, release, evidence, approvals, exceptions, now) -> Decision`.
 //!
-//! Pure: everything was read and verified before ([`crate::gather`], approval collection) and
+//! Pure: everything was read and verified before ([`crate::gate::gather`], approval collection) and
 //! everything is rendered after. A denial is `Decision { outcome: Deny, .. }`, never an error.
 //!
 //! Rules beyond the policy's own criteria:

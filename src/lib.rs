@@ -17,8 +17,6 @@ pub mod evaluate;
 pub mod evidence;
 #[cfg(feature = "gate")]
 pub mod gate;
-#[cfg(feature = "gate")]
-pub mod gather;
 #[cfg(feature = "github")]
 pub mod github;
 pub mod hash;

@@ -6,8 +6,8 @@ use gatepass::approval::{Approval, ExceptionGrant, Source};
 use gatepass::evaluate::{
     ARTIFACT_INTEGRITY, Decision, Excluded, Inputs, Outcome, Status, evaluate,
 };
+use gatepass::gate::gather::gather;
 use gatepass::gate::{GateError, Run, Snapshot, claims_for, validate};
-use gatepass::gather::gather;
 use gatepass::hash::NoProgress;
 use gatepass::policy::Policy;
 use gatepass::release::{HashedRelease, Release};

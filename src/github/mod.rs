@@ -9,7 +9,7 @@
 //!   time and retries server errors a bounded number of times; every failure is an error, never
 //!   an empty answer.
 //! - [`approvals`]: pull-request reviews and environment approvals as
-//!   [`Approval`](crate::approval::Approval)s for [`gate::Request`](crate::gate::Request).
+//!   [`Approval`](crate::approval::Approval)s for [`gate::Extra`](crate::gate::Extra).
 //! - [`checks`]: the decision as a check run on the commit.
 
 pub mod actions;

@@ -3,10 +3,9 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use gatepass::audit::Command;
 use gatepass::evaluate::Outcome;
-use gatepass::gate;
 
 use crate::EXIT_DENIED;
-use crate::gate_args::{Format, GateArgs, progress};
+use crate::gate_args::{Format, GateArgs};
 use crate::render;
 
 #[derive(Debug, clap::Args)]
@@ -28,7 +27,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         })?,
         None => jiff::Timestamp::now(),
     };
-    let run = gate::run(&args.gate.request(now)?, now, progress().as_ref())?;
+    let run = args.gate.run(now)?;
     if let Some(warnings) = run.policy.rendered_warnings() {
         eprint!("{warnings}");
     }

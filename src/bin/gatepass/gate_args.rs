@@ -2,8 +2,7 @@
 
 use std::path::PathBuf;
 
-use gatepass::gate::Actor;
-use gatepass::gate::Request;
+use gatepass::gate::{self, Actor, Request, Run};
 
 /// Output format for decisions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -50,10 +49,9 @@ pub struct GateArgs {
 }
 
 impl GateArgs {
-    /// The gate request for a decision at `now`; with `--github-approvals`, GitHub's approvals
-    /// are gathered into it.
-    pub fn request(&self, now: jiff::Timestamp) -> anyhow::Result<Request> {
-        let request = Request {
+    /// What the gate reads.
+    pub fn request(&self) -> Request {
+        Request {
             policy: self.policy.clone(),
             release: self.release.clone(),
             approvals: self.approvals.clone(),
@@ -61,9 +59,16 @@ impl GateArgs {
             excluded: self.excluded(),
             root: self.root.clone(),
             max_evidence_size: Some(self.max_evidence_size),
-            ..Request::default()
-        };
-        crate::github::request(request, &self.github, now)
+        }
+    }
+
+    /// One gate run as of `now`: load, GitHub's approvals for the loaded policy and release
+    /// when `--github-approvals` is given, then decide.
+    pub fn run(&self, now: jiff::Timestamp) -> anyhow::Result<Run> {
+        let loaded = gate::load(&self.request(), progress().as_ref())?;
+        let extra = crate::github::approvals(&self.github, &loaded, now)?;
+        let decision = gate::decide(&loaded, &extra, now);
+        Ok(loaded.into_run(decision))
     }
 }
 

@@ -6,11 +6,9 @@ use std::path::Path;
 
 use anyhow::{Context as _, bail};
 use gatepass::evaluate::{CriterionResult, Decision, Outcome};
-use gatepass::gate::{Actor, Request, Run};
+use gatepass::gate::{Actor, Extra, Loaded, Run};
 use gatepass::github::actions::{self, Location, MintedToken, Runtime};
 use gatepass::github::{Client, GithubToken, RunContext, checks};
-use gatepass::policy::Policy;
-use gatepass::release::Release;
 use gatepass::token::claims::Claims;
 use gatepass::token::{Rejection, VerifiedToken};
 
@@ -76,23 +74,22 @@ impl GithubArgs {
     }
 }
 
-/// The gate request, with GitHub approvals added when `--github-approvals` is given.
+/// The approvals GitHub adds to a gate run when `--github-approvals` is given (none otherwise),
+/// read for the policy and release the run loaded.
 ///
 /// Environment approvals are recorded at `now`, the instant of the decision: they were given
 /// for this very run, before this step started.
-pub fn request(
-    mut request: Request,
+pub fn approvals(
     args: &GithubArgs,
+    loaded: &Loaded,
     now: jiff::Timestamp,
-) -> anyhow::Result<Request> {
+) -> anyhow::Result<Extra> {
     if !args.github_approvals {
-        return Ok(request);
+        return Ok(Extra::default());
     }
     let (client, ctx) = args.connect("--github-approvals")?;
-    // Role mapping and artifact pins come from the same files the gate run reads next.
-    let policy = Policy::load(&request.policy)?;
-    let release = Release::load(&request.release)?;
-    let found = gatepass::github::collect(&client, &ctx, &policy, &release, now)?;
+    let found =
+        gatepass::github::collect(&client, &ctx, &loaded.policy, &loaded.release.release, now)?;
     for note in &found.notes {
         eprintln!("gatepass: github: {note}");
     }
@@ -101,15 +98,18 @@ pub fn request(
         found.approvals.len(),
         found.ignored.len()
     );
-    request.extra_approvals.extend(found.approvals);
-    request.extra_ignored.extend(found.ignored);
-    request
-        .excluded
-        .extend(found.authors.into_iter().map(|login| Actor {
-            name: login,
-            why: "the author of the pull request".to_owned(),
-        }));
-    Ok(request)
+    Ok(Extra {
+        approvals: found.approvals,
+        ignored: found.ignored,
+        excluded: found
+            .authors
+            .into_iter()
+            .map(|login| Actor {
+                name: login,
+                why: "the author of the pull request".to_owned(),
+            })
+            .collect(),
+    })
 }
 
 /// After `check` or `issue` decided: mask the token, publish the check run, write the step

@@ -9,7 +9,7 @@ use gatepass::token::{SigningKey, keys};
 use zeroize::Zeroizing;
 
 use crate::EXIT_DENIED;
-use crate::gate_args::{Format, GateArgs, progress};
+use crate::gate_args::{Format, GateArgs};
 use crate::render;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -39,7 +39,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let key = load_key(args.key.as_deref())?;
     let audit = args.audit.recorder()?;
     let now = jiff::Timestamp::now();
-    let run = gate::run(&args.gate.request(now)?, now, progress().as_ref())?;
+    let run = args.gate.run(now)?;
     let warn = args.mode == Mode::Warn;
     if let Some(warnings) = run.policy.rendered_warnings() {
         eprint!("{warnings}");
@@ -48,11 +48,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.gate.format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&run.decision)?);
     }
-    let claims = gate::claims_for(&run, now)?;
-    let token = claims
-        .as_ref()
-        .map(|c| gate::mint_token(&key, c))
-        .transpose()?;
+    let (token, claims) = gate::mint(&run, &key, now)?.unzip();
     // No unaudited deployments: the token goes nowhere (Actions outputs, stdout) before its
     // record is in the log; a failed append is exit 2 with nothing printed.
     let minted = claims.as_ref().map(|c| (c.jti.as_str(), c.exp));

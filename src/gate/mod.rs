@@ -1,17 +1,30 @@
-//! One gate run: load, hash, gather, collect, evaluate; and minting a token from a decision.
+//! One gate run, the same for the CLI and a service: [`load`] (all I/O in) → [`decide`] (pure)
+//! → record and [`mint`] (all I/O out).
 //!
-//! This is the I/O shell around the pure [`crate::evaluate::evaluate`]; the CLI calls
-//! [`run`] (before deployment: `check`, `issue`) or [`validate`] (after deployment, gate 5)
-//! and then renders the [`Decision`].
+//! - [`load`] reads the policy and the public keys it names, the release manifest (its paths
+//!   confined to the release), hashes every artifact and evidence file, gathers the evidence the
+//!   applicable criteria read ([`gather`]) and collects the signed approval and exception records:
+//!   a [`Loaded`] value that holds everything a decision is made from.
+//! - [`decide`] holds it against the policy as of an instant, adding approvals from elsewhere
+//!   (GitHub, a service's own store) as [`Extra`]; it reads no file, so a service can build a
+//!   [`Loaded`] from what it received over HTTP and call it.
+//! - The caller records the [`Decision`] in the audit log, and only then hands out the token
+//!   [`mint`] signs.
+//!
+//! [`run`] is `load` then `decide`, for callers without approvals from elsewhere; [`validate`]
+//! is the same shape after deployment (gate 5).
+
+pub mod gather;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 
+use crate::approval::ExceptionGrant;
 use crate::approval::{Approval, CollectError, Ignored, ReleaseRef, collect};
 use crate::evaluate::{Decision, Excluded, Inputs, Outcome, evaluate};
-use crate::gather::{GatherError, GatherOptions, gather_post_deploy, gather_with};
+use crate::evidence::Evidence;
 use crate::hash::{HashError, HashTarget, Progress, hash_all};
 use crate::policy::{Policy, PolicyError};
 use crate::release::{
@@ -22,7 +35,8 @@ use crate::token::claims::{
 };
 use crate::token::keys::SigningKey;
 use crate::token::mint::{self, MintError};
-use crate::vocab::{Gate, Phase};
+use crate::vocab::{Gate, Phase, Tier};
+use gather::{GatherError, GatherOptions, gather_post_deploy, gather_with};
 
 /// What a gate run reads.
 #[derive(Debug, Clone, Default)]
@@ -35,10 +49,6 @@ pub struct Request {
     pub approvals: Vec<PathBuf>,
     /// Signed exception records.
     pub exceptions: Vec<PathBuf>,
-    /// Approvals gathered elsewhere (for example from GitHub), already verified.
-    pub extra_approvals: Vec<Approval>,
-    /// Records gathered elsewhere that do not count.
-    pub extra_ignored: Vec<Ignored>,
     /// People who never count toward a quorum or among an exception's signers (the deployer,
     /// the author of the change), by name; the policy resolves each to the people it stands for
     /// ([`Policy::resolve_actor`]).
@@ -47,7 +57,7 @@ pub struct Request {
     /// `release.toml` (see [`Release::confine`]).
     pub root: Option<PathBuf>,
     /// The largest evidence file a criterion parses; `None` for
-    /// [`crate::gather::DEFAULT_MAX_EVIDENCE_SIZE`].
+    /// [`crate::gate::gather::DEFAULT_MAX_EVIDENCE_SIZE`].
     pub max_evidence_size: Option<u64>,
 }
 
@@ -125,8 +135,44 @@ pub struct Run {
     pub decision: Decision,
 }
 
-/// Loads everything, verifies records, and decides as of `now`.
-pub fn run(request: &Request, now: Timestamp, progress: &dyn Progress) -> Result<Run, GateError> {
+/// Everything a decision is made from, read and verified: the output of [`load`].
+#[derive(Debug)]
+pub struct Loaded {
+    /// The policy, with its keys loaded.
+    pub policy: Policy,
+    /// The release, hashed.
+    pub release: HashedRelease,
+    /// The release's risk tier under the policy.
+    pub tier: Tier,
+    /// The contents of the evidence the applicable criteria read.
+    pub evidence: Evidence,
+    /// Approvals from signed records whose origin was verified.
+    pub approvals: Vec<Approval>,
+    /// Exception records whose origin was verified.
+    pub exceptions: Vec<ExceptionGrant>,
+    /// Records found that do not count, with the reason.
+    pub ignored: Vec<Ignored>,
+    /// Names that never count toward their own release (the deployer, the author).
+    pub excluded: Vec<Actor>,
+    /// Before deployment (`check`, `issue`) or after it (`validate`).
+    pub phase: Phase,
+}
+
+/// Approvals gathered from elsewhere than record files (GitHub, a service's own store), verified
+/// by their source, for [`decide`].
+#[derive(Debug, Clone, Default)]
+pub struct Extra {
+    /// Approvals whose origin was verified.
+    pub approvals: Vec<Approval>,
+    /// What was found there that does not count, with the reason.
+    pub ignored: Vec<Ignored>,
+    /// More names that never count (for example the authors of the pull requests read).
+    pub excluded: Vec<Actor>,
+}
+
+/// Reads everything a pre-deployment decision needs (see the module docs). Every error means the
+/// gate cannot decide (exit 2).
+pub fn load(request: &Request, progress: &dyn Progress) -> Result<Loaded, GateError> {
     let policy = Policy::load(&request.policy)?;
     let release = Release::load(&request.release)?;
     let root = request
@@ -148,28 +194,62 @@ pub fn run(request: &Request, now: Timestamp, progress: &dyn Progress) -> Result
         &request.approvals,
         &request.exceptions,
     )?;
-    let mut approvals: Vec<Approval> = collected.approvals;
-    approvals.extend(request.extra_approvals.iter().cloned());
-    let mut ignored: Vec<Ignored> = collected.ignored;
-    ignored.extend(request.extra_ignored.iter().cloned());
-    let exceptions = collected.exceptions;
-    let excluded = exclusions(&policy, &request.excluded);
-    let decision = evaluate(&Inputs {
-        policy: &policy,
-        release: &release,
-        evidence: &evidence,
+    Ok(Loaded {
+        policy,
+        release,
+        tier,
+        evidence,
+        approvals: collected.approvals,
+        exceptions: collected.exceptions,
+        ignored: collected.ignored,
+        excluded: request.excluded.clone(),
+        phase: Phase::PreDeploy,
+    })
+}
+
+/// Decides as of `now` on what [`load`] read, plus approvals from elsewhere. Pure: reads no file
+/// and no clock.
+pub fn decide(loaded: &Loaded, extra: &Extra, now: Timestamp) -> Decision {
+    let mut approvals = loaded.approvals.clone();
+    approvals.extend(extra.approvals.iter().cloned());
+    let mut ignored = loaded.ignored.clone();
+    ignored.extend(extra.ignored.iter().cloned());
+    let actors: Vec<Actor> = loaded
+        .excluded
+        .iter()
+        .chain(&extra.excluded)
+        .cloned()
+        .collect();
+    let excluded = exclusions(&loaded.policy, &actors);
+    evaluate(&Inputs {
+        policy: &loaded.policy,
+        release: &loaded.release,
+        evidence: &loaded.evidence,
         approvals: &approvals,
-        exceptions: &exceptions,
+        exceptions: &loaded.exceptions,
         ignored: &ignored,
         excluded: &excluded,
         now,
-        phase: Phase::PreDeploy,
-    });
-    Ok(Run {
-        policy,
-        release,
-        decision,
+        phase: loaded.phase,
     })
+}
+
+impl Loaded {
+    /// The run: this input with its decision.
+    pub fn into_run(self, decision: Decision) -> Run {
+        Run {
+            policy: self.policy,
+            release: self.release,
+            decision,
+        }
+    }
+}
+
+/// [`load`] then [`decide`] as of `now`, with no approvals from elsewhere.
+pub fn run(request: &Request, now: Timestamp, progress: &dyn Progress) -> Result<Run, GateError> {
+    let loaded = load(request, progress)?;
+    let decision = decide(&loaded, &Extra::default(), now);
+    Ok(loaded.into_run(decision))
 }
 
 /// The evidence name a production metrics snapshot is bound to when none is given.
@@ -200,6 +280,20 @@ pub fn validate(
     now: Timestamp,
     progress: &dyn Progress,
 ) -> Result<Run, GateError> {
+    let loaded = load_post_deploy(policy, release, snapshots, progress)?;
+    let decision = decide(&loaded, &Extra::default(), now);
+    Ok(loaded.into_run(decision))
+}
+
+/// Reads everything a post-deployment decision needs: the policy, the deployed release, and the
+/// production metrics snapshots bound to their evidence names. No records: nobody approves or
+/// waives what production measured.
+pub fn load_post_deploy(
+    policy: &Path,
+    release: &Path,
+    snapshots: &[Snapshot],
+    progress: &dyn Progress,
+) -> Result<Loaded, GateError> {
     let policy = Policy::load(policy)?;
     let release = Release::load(release)?;
     release.confine(&release.default_root(), &policy.allow_outside)?;
@@ -225,21 +319,16 @@ pub fn validate(
         Phase::PostDeploy,
     )?;
     let evidence = gather_post_deploy(&policy, &release, tier, bound)?;
-    let decision = evaluate(&Inputs {
-        policy: &policy,
-        release: &release,
-        evidence: &evidence,
-        approvals: &[],
-        exceptions: &[],
-        ignored: &[],
-        excluded: &[],
-        now,
-        phase: Phase::PostDeploy,
-    });
-    Ok(Run {
+    Ok(Loaded {
         policy,
         release,
-        decision,
+        tier,
+        evidence,
+        approvals: Vec::new(),
+        exceptions: Vec::new(),
+        ignored: Vec::new(),
+        excluded: Vec::new(),
+        phase: Phase::PostDeploy,
     })
 }
 
@@ -382,4 +471,16 @@ fn secs(d: std::time::Duration) -> i64 {
 /// Mints the token for `claims`.
 pub fn mint_token(key: &SigningKey, claims: &Claims) -> Result<String, MintError> {
     mint::mint(key, claims)
+}
+
+/// The token for an allow or exception decision of `run`, issued at `now` and signed with `key`,
+/// with its claims; `None` for a denial. Hand it out only once the decision is recorded.
+pub fn mint(
+    run: &Run,
+    key: &SigningKey,
+    now: Timestamp,
+) -> Result<Option<(String, Claims)>, MintError> {
+    claims_for(run, now)?
+        .map(|claims| Ok((mint::mint(key, &claims)?, claims)))
+        .transpose()
 }

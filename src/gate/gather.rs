@@ -1,4 +1,4 @@
-//! Reading evidence contents before evaluation: all I/O of a decision happens here.
+//! Reading evidence contents before evaluation: the evidence part of [`load`](super::load).
 //!
 //! Each evidence file a criterion reads is read once, its SHA-256 compared with the digest the
 //! release was hashed with (so the bytes evaluated are the bytes the token names), and parsed
