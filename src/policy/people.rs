@@ -145,8 +145,14 @@ pub(crate) fn build(
         };
         let kid = key.kid().to_owned();
         d.jwks.insert(key.clone());
-        let Some(owner) = &r.person else { continue };
-        let p = d.people[&format!("person:{owner}")].clone();
+        let Some(p) = r
+            .person
+            .as_ref()
+            .and_then(|owner| d.people.get(&format!("person:{owner}")))
+            .cloned()
+        else {
+            continue;
+        };
         match d.by_kid.get(&kid) {
             Some(other) if other.key != p.key => conflicts.push((
                 i,
