@@ -661,6 +661,7 @@ issuer = "gatepass:acme-ml"
 jrivera   = {{ keys = ["{jr}"], github = ["jrivera"] }}
 dev-alice = {{ keys = ["{mo}"], github = ["dev-alice"] }}
 other     = {{ keys = ["{sc}"] }}
+mokafor   = {{ github = ["mokafor"] }}
 
 [roles]
 reviewers  = {{ people = ["jrivera", "dev-alice", "other"] }}

@@ -39,7 +39,7 @@ fn design_example_loads_as_written() {
     // The older `[roles]` form keeps working; a quorum of 2 over key files the policy does not
     // tie to people is reported as a warning with a hint to use `[people]`.
     let kinds: Vec<_> = policy.warnings.iter().map(|w| (w.kind, w.line)).collect();
-    assert_eq!(kinds, [(K::OneHumanQuorum, 70)]);
+    assert_eq!(kinds, [(K::UntiedKeys, 14), (K::OneHumanQuorum, 70)]);
     let shown = policy.rendered_warnings().unwrap();
     assert!(shown.contains("warning[one-human-quorum]"), "{shown}");
     assert!(shown.contains("`[people]`"), "{shown}");

@@ -264,8 +264,9 @@ impl<'p> Collector<'p> {
             .map_err(ignore)?;
         Ok(Approval {
             role: record.role,
+            // As the policy names the person, not as the record spelled it (`JRivera`).
+            approver: person.id,
             person: person.key,
-            approver: record.approver,
             at: timestamp(record.iat),
             expires: record.exp.map(timestamp),
             source: Source::Signed,
@@ -316,8 +317,9 @@ impl<'p> Collector<'p> {
         }
         Ok(ExceptionGrant {
             role: role.clone(),
+            // As the policy names the person, not as the record spelled it (`JRivera`).
+            approver: person.id,
             person: person.key,
-            approver: record.approver,
             waived: record.waive,
             reason: record.reason,
             risk_acceptance: record.risk_acceptance,

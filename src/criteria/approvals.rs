@@ -26,6 +26,9 @@ use crate::vocab::Tier;
 
 const REQUIREMENT_KEYS: &[&str] = &["role", "count", "tiers"];
 
+/// The largest quorum a policy may ask for (of one role, or of exception signers).
+pub const MAX_QUORUM: u32 = 100;
+
 /// Where an approval came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -258,6 +261,16 @@ impl Reader<'_> {
         roles: &RoleIndex,
         place: &str,
     ) {
+        if count > MAX_QUORUM {
+            self.report(
+                K::UnreachableCount,
+                span,
+                format!("{place} needs {count} approvers in role `{role}`; a quorum is at most {MAX_QUORUM}"),
+                "too many",
+                "lower the count: a quorum larger than any team that signs off is a configuration error",
+            );
+            return;
+        }
         let Some(info) = roles.get(role) else {
             return;
         };

@@ -91,8 +91,12 @@ pub enum DiagnosticKind {
     /// A warning: a quorum above 1 over key files or logins not tied to people, which one human holding two of
     /// them could meet (`one-human-quorum`).
     OneHumanQuorum,
-    /// A tier for which no criterion is checked before deployment (`nothing-before-deploy`).
+    /// A tier for which no criterion other than a deploy window is checked before deployment
+    /// (`nothing-before-deploy`).
     NothingBeforeDeploy,
+    /// A warning: a role lists key files directly, tied to no person, so a deployer holding one is
+    /// recognised only by the file's name (`untied-keys`).
+    UntiedKeys,
     /// A key file named in `[people]` or `[roles]` that cannot be read, or whose key another person already holds
     /// (`bad-key`).
     BadKey,
@@ -132,6 +136,7 @@ impl DiagnosticKind {
             Self::DuplicatePerson => "duplicate-person",
             Self::OneHumanQuorum => "one-human-quorum",
             Self::NothingBeforeDeploy => "nothing-before-deploy",
+            Self::UntiedKeys => "untied-keys",
             Self::BadKey => "bad-key",
         }
     }

@@ -419,12 +419,13 @@ fn by_role(
     if held.is_empty() {
         return Err(ignored(origin, Some(login), no_role(policy, login)));
     }
+    let person = policy.person_of_login(login);
     Ok(held
         .into_iter()
         .map(|role| Approval {
             role,
-            approver: login.to_owned(),
-            person: policy.person_of_login(login).key,
+            approver: person.id.clone(),
+            person: person.key.clone(),
             at,
             expires: None,
             source,
@@ -447,6 +448,12 @@ fn ignored(origin: &str, login: Option<&str>, reason: String) -> Ignored {
 }
 
 fn no_role(policy: &Policy, login: &str) -> String {
+    if !policy.knows_login(login) {
+        return format!(
+            "{login} holds no role: `[people]` of {} lists no person with this login, and with `[people]` a GitHub team counts only the logins listed there (add the person with `github = [\"{login}\"]`)",
+            policy.path.display()
+        );
+    }
     format!(
         "{login} holds no role: no `github` list under `[roles]` of {} names this login or a team they are an active member of",
         policy.path.display()
@@ -495,8 +502,10 @@ impl<'p> RoleResolver<'p> {
     fn roles_of(&mut self, client: &Client, login: &str) -> Result<Vec<String>, GithubError> {
         let person = self.policy.person_of_login(login);
         let mut held: BTreeSet<&'p str> = self.policy.roles_of(&person).into_iter().collect();
-        // Apps (`name[bot]`) are never team members; they hold a role only by their login.
-        if login.ends_with("[bot]") {
+        // Apps (`name[bot]`) are never team members; they hold a role only by their login. With
+        // `[people]`, a team counts only the logins listed there: a member the policy does not
+        // know could be a person who also signs with a key, and would count twice.
+        if login.ends_with("[bot]") || !self.policy.knows_login(login) {
             return Ok(held.into_iter().map(str::to_owned).collect());
         }
         let teams: Vec<((String, String), BTreeSet<&'p str>)> = self

@@ -466,6 +466,7 @@ impl Checker<'_> {
         };
         let mut roles = BTreeMap::new();
         let mut ok = true;
+        let mut untied_keys: Option<(String, Span)> = None;
         for (key, role_value) in table.iter() {
             let name: &str = key.get_ref();
             names.insert(name.to_owned(), RoleInfo::default());
@@ -488,12 +489,32 @@ impl Checker<'_> {
                     } else {
                         Some(role.people.len() + role.keys.len() + logins)
                     };
-                    let untied = role.keys.len() + logins;
+                    // Without `[people]`, a team's members are persons of their own too.
+                    let teams = role.github.len() - logins;
+                    let untied =
+                        role.keys.len() + logins + if people.is_empty() { teams } else { 0 };
                     names.insert(name.to_owned(), RoleInfo { capacity, untied });
+                    let first = untied_keys
+                        .as_ref()
+                        .is_none_or(|(_, span)| key.span().start < span.start);
+                    if !role.keys.is_empty() && first {
+                        untied_keys = Some((name.to_owned(), key.span()));
+                    }
                     roles.insert(name.to_owned(), role);
                 }
                 None => ok = false,
             }
+        }
+        if let Some((role, span)) = untied_keys {
+            self.warnings.push(Problem {
+                kind: K::UntiedKeys,
+                span,
+                message: format!(
+                    "role `{role}` lists key files directly: each is a person of its own, named after its file, so a deployer or author who holds one is recognised only when the file is named after their id or login"
+                ),
+                label: "key files tied to no person".to_owned(),
+                help: "list every human once under `[people]`, with all their keys and logins, and name them in the roles with `people = [...]`".to_owned(),
+            });
         }
         (ok.then_some(roles), names)
     }
@@ -668,9 +689,11 @@ impl Checker<'_> {
             .iter()
             .map(|(_, t)| *t)
             .filter(|t| {
-                !criteria
-                    .iter()
-                    .any(|c| c.applies_to(*t) && c.gate != Gate::PostDeployment)
+                !criteria.iter().any(|c| {
+                    c.applies_to(*t)
+                        && c.gate != Gate::PostDeployment
+                        && c.kind.kind() != criteria::Kind::Window
+                })
             })
             .collect();
         for tier in uncovered {
@@ -679,7 +702,7 @@ impl Checker<'_> {
                 span.clone(),
                 format!("no criterion is checked before deployment for tier {tier}"),
                 format!("nothing here applies to tier {tier} before deployment"),
-                format!("a {tier} release would be allowed unchecked: add a criterion in a gate other than `post-deployment` that applies to tier {tier} (no `tiers`, or `tiers` including \"{tier}\")"),
+                format!("a {tier} release would be allowed unchecked (a deploy window alone checks nothing about the release): add a criterion other than `window`, in a gate other than `post-deployment`, that applies to tier {tier} (no `tiers`, or `tiers` including \"{tier}\")"),
             );
         }
     }

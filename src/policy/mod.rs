@@ -240,6 +240,13 @@ impl Policy {
         self.directory.login_person(login)
     }
 
+    /// Whether GitHub team membership may count for `login`: always without `[people]`; with it,
+    /// only for a login `[people]` lists, so that no human counts once by key and again as an
+    /// unlisted team member.
+    pub fn knows_login(&self, login: &str) -> bool {
+        self.people.is_empty() || self.person_of_login(login).key.starts_with("person:")
+    }
+
     /// Whether `person` holds `role` through `[roles]` (people, key files and logins; GitHub teams are resolved by
     /// the GitHub client).
     pub fn holds(&self, person: &PersonRef, role: &str) -> bool {

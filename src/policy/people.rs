@@ -267,43 +267,65 @@ pub(crate) fn digest(file: &Sha256Digest, keys: &BTreeMap<String, String>) -> Sh
     Sha256Digest::of(doc.to_string().as_bytes())
 }
 
-/// What two names reduce to when compared as look-alikes: lower case, without whitespace, `.`, `-`
-/// and `_`, with common Cyrillic and Greek confusables mapped to the Latin letters they imitate,
-/// and `0`/`1` as `o`/`l`.
+/// What two names reduce to when compared as look-alikes: lower case; without whitespace, `.`,
+/// `-`, `_`, other dashes, invisible format characters (zero-width, soft hyphen, word joiner,
+/// bidi controls, variation selectors) and combining marks; fullwidth forms as their ASCII letters;
+/// accented Latin letters as their base letter; common Cyrillic and Greek confusables as the Latin
+/// letters they imitate; `i`, `1` and `l` alike, and `0` as `o`.
 pub fn skeleton(name: &str) -> String {
     name.chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '.' | '-' | '_' | '\u{200b}'..='\u{200f}'))
+        .filter(|c| !ignorable(*c))
         .flat_map(char::to_lowercase)
-        .map(confusable)
+        .map(fold)
+        .filter(|c| !ignorable(*c))
         .collect()
 }
 
-fn confusable(c: char) -> char {
+fn ignorable(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(c,
+            '.' | '-' | '_'
+            | '\u{00ad}' | '\u{034f}' | '\u{061c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'
+            | '\u{180b}'..='\u{180f}' | '\u{2010}'..='\u{2015}' | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{2212}' | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{ffa0}' | '\u{e0000}'..='\u{e0fff}'
+            // combining marks
+            | '\u{0300}'..='\u{036f}' | '\u{1ab0}'..='\u{1aff}' | '\u{1dc0}'..='\u{1dff}'
+            | '\u{20d0}'..='\u{20ff}' | '\u{fe20}'..='\u{fe2f}')
+}
+
+fn fold(c: char) -> char {
+    // Fullwidth ASCII (U+FF01..U+FF5E) is ASCII shifted.
+    let c = match c {
+        '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+        other => other,
+    };
     match c {
-        'а' | 'α' => 'a',
+        'а' | 'α' | 'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => 'a',
         'в' | 'β' => 'b',
-        'с' | 'ϲ' => 'c',
-        'ԁ' => 'd',
-        'е' | 'ё' | 'ε' => 'e',
-        'һ' => 'h',
-        'і' | 'ї' | 'ι' | '1' | 'ı' => 'l',
-        'ј' => 'j',
-        'к' | 'κ' => 'k',
+        'с' | 'ϲ' | 'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => 'c',
+        'ԁ' | 'ď' | 'đ' => 'd',
+        'е' | 'ё' | 'ε' | 'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => 'e',
+        'ĝ' | 'ğ' | 'ġ' | 'ģ' => 'g',
+        'һ' | 'ĥ' | 'ħ' => 'h',
+        'ј' | 'ĵ' => 'j',
+        'к' | 'κ' | 'ķ' => 'k',
+        'і' | 'ї' | 'ι' | '1' | 'ı' | 'i' | 'l' | 'ì' | 'í' | 'î' | 'ï' | 'ĩ' | 'ī' | 'ĭ' | 'į'
+        | 'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' | '|' => 'l',
         'м' => 'm',
-        'п' | 'η' => 'n',
-        'о' | 'ο' | '0' => 'o',
+        'п' | 'η' | 'ñ' | 'ń' | 'ņ' | 'ň' => 'n',
+        'о' | 'ο' | '0' | 'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => 'o',
         'р' | 'ρ' => 'p',
         'ԛ' => 'q',
-        'г' => 'r',
-        'ѕ' => 's',
-        'т' | 'τ' => 't',
-        'υ' => 'u',
+        'г' | 'ŕ' | 'ŗ' | 'ř' => 'r',
+        'ѕ' | 'ś' | 'ŝ' | 'ş' | 'š' => 's',
+        'т' | 'τ' | 'ţ' | 'ť' | 'ŧ' => 't',
+        'υ' | 'ù' | 'ú' | 'û' | 'ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => 'u',
         'ν' => 'v',
-        'ԝ' | 'ω' => 'w',
+        'ԝ' | 'ω' | 'ŵ' => 'w',
         'х' | 'χ' => 'x',
-        'у' | 'γ' => 'y',
-        'ʐ' => 'z',
-        'l' | 'i' => 'l',
+        'у' | 'γ' | 'ý' | 'ÿ' | 'ŷ' => 'y',
+        'ʐ' | 'ź' | 'ż' | 'ž' => 'z',
         other => other,
     }
 }

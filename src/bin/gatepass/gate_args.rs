@@ -65,6 +65,15 @@ impl GateArgs {
     /// One gate run as of `now`: load, GitHub's approvals for the loaded policy and release
     /// when `--github-approvals` is given, then decide.
     pub fn run(&self, now: jiff::Timestamp) -> anyhow::Result<Run> {
+        for name in &self.deployers {
+            let name = name.trim();
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_graphic()) {
+                anyhow::bail!(
+                    "--deployer {:?} is not a person id or GitHub login (ASCII letters, digits, `-`, `_`, `.`); name the deployer as the policy's `[people]` does",
+                    gatepass::untrusted::escape(name)
+                );
+            }
+        }
         let loaded = gate::load(&self.request(), progress().as_ref())?;
         let extra = crate::github::approvals(&self.github, &loaded, now)?;
         let decision = gate::decide(&loaded, &extra, now);
