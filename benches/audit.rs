@@ -18,7 +18,8 @@ use std::process::Command as Process;
 use std::time::{Duration, Instant};
 
 use gatepass::audit::record::{
-    ApprovalEntry, ChecklistItem, ExceptionEntry, PolicyRef, ReleaseRef, TokenRef, UnmetCriterion,
+    ApprovalEntry, AuditedRelease, ChecklistItem, ExceptionEntry, PolicyRef, TokenRef,
+    UnmetCriterion,
 };
 use gatepass::audit::{Actor, AuditLog, Command, Record, Verdict, VerifyOptions, verify_log};
 use gatepass::evaluate::Status;
@@ -42,7 +43,7 @@ fn record(i: u64) -> Record {
         _ => None,
     });
     let mut r = Record::new(Command::Issue, Verdict::Exception, time, actor);
-    r.release = Some(ReleaseRef {
+    r.release = Some(AuditedRelease {
         name: "support-summarizer".into(),
         version: format!("1.{}.{}", i / 100, i % 100),
         digest: digest(i, "release"),

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use gatepass::audit::record::{
-    ApprovalEntry, ExceptionEntry, PolicyRef, ReleaseRef, TokenRef, UnmetCriterion,
+    ApprovalEntry, AuditedRelease, ExceptionEntry, PolicyRef, TokenRef, UnmetCriterion,
 };
 use gatepass::audit::{Actor, AuditLog, Command, Record, Verdict};
 use gatepass::evaluate::Status;
@@ -146,7 +146,7 @@ fn main() -> ExitCode {
             t += 3 * 86_400 + rng.below(6 * 86_400) as i64;
             let version = format!("{}.{minor}.{}", 1 + s, rng.below(3));
             let digest = Sha256Digest::of(format!("{name}{version}").as_bytes()).prefixed();
-            let release = ReleaseRef {
+            let release = AuditedRelease {
                 name: (*name).into(),
                 version: version.clone(),
                 digest: digest.clone(),

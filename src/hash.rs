@@ -45,6 +45,33 @@ impl Sha256Digest {
         s
     }
 
+    /// Parses exactly 64 lowercase hex characters, without a prefix: the one hex decoder of the crate.
+    ///
+    /// # Errors
+    /// [`DigestParseError`] for any other length, or a character outside `0-9 a-f` (upper case included, so
+    /// that one digest has one spelling).
+    pub fn from_hex(hex: &str) -> Result<Self, DigestParseError> {
+        let bytes = hex.as_bytes();
+        if bytes.len() != 64 {
+            return Err(DigestParseError);
+        }
+        let mut out = [0u8; 32];
+        for (i, pair) in bytes.chunks_exact(2).enumerate() {
+            out[i] = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+        }
+        Ok(Self(out))
+    }
+
+    /// Parses the `sha256:<64 lowercase hex>` form, and only that.
+    ///
+    /// # Errors
+    /// [`DigestParseError`] when the prefix is missing or the rest is not [`Sha256Digest::from_hex`].
+    pub fn from_prefixed(text: &str) -> Result<Self, DigestParseError> {
+        text.strip_prefix("sha256:")
+            .ok_or(DigestParseError)
+            .and_then(Self::from_hex)
+    }
+
     /// The `sha256:<hex>` form used in tokens and decisions.
     pub fn prefixed(&self) -> String {
         format!("sha256:{}", self.to_hex())
@@ -77,16 +104,7 @@ impl FromStr for Sha256Digest {
 
     /// Accepts `<64 lowercase hex>` or `sha256:<64 lowercase hex>`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let hex = s.strip_prefix("sha256:").unwrap_or(s);
-        let bytes = hex.as_bytes();
-        if bytes.len() != 64 {
-            return Err(DigestParseError);
-        }
-        let mut out = [0u8; 32];
-        for (i, pair) in bytes.chunks_exact(2).enumerate() {
-            out[i] = (nibble(pair[0])? << 4) | nibble(pair[1])?;
-        }
-        Ok(Self(out))
+        Self::from_hex(s.strip_prefix("sha256:").unwrap_or(s))
     }
 }
 

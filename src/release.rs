@@ -24,15 +24,15 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::diag::LineIndex;
+use crate::diag::reader::{NAME_HELP, Reader, show};
+use crate::diag::{Diagnostic, DiagnosticKind as K, LineIndex, Problem, count_problems, render};
 use crate::hash::{self, HashError, HashTarget, PathKind, Progress, Sha256Digest};
-use crate::vocab::{ChangeType, Tier};
+use crate::vocab::{ChangeType, Name, Tier};
 
 /// A release manifest, loaded and validated but not yet hashed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,9 +47,9 @@ pub struct Release {
     pub change: ChangeType,
     /// The risk tier, when the manifest sets one; otherwise the policy derives it from [`Release::change`].
     pub tier: Option<Tier>,
-    /// Artifacts by name: the files or directories that are deployed. Never empty.
+    /// Artifacts by name: the files or directories that are deployed. Never empty. Every name is a [`Name`].
     pub artifacts: BTreeMap<String, ArtifactSpec>,
-    /// Evidence files by name, referred to by the policy's criteria.
+    /// Evidence files by name, referred to by the policy's criteria. Every name is a [`Name`].
     pub evidence: BTreeMap<String, ManifestPath>,
 }
 
@@ -177,26 +177,6 @@ pub struct HashFailure {
     pub error: HashError,
 }
 
-/// A position in the manifest, 1-based.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Location {
-    /// Line number, from 1.
-    pub line: usize,
-    /// Column number in characters, from 1.
-    pub column: usize,
-}
-
-/// One thing wrong with a manifest, with where it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// Where in the manifest, when known.
-    pub location: Option<Location>,
-    /// What is wrong and what to do.
-    pub message: String,
-    /// The offending line with the offending text underlined, when the location is known.
-    pub excerpt: Option<String>,
-}
-
 /// A manifest that could not be loaded, or files it names that could not be hashed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -212,13 +192,16 @@ pub enum ReleaseError {
         source: io::Error,
     },
     /// The manifest is not valid: TOML syntax, an unknown or missing key, a wrong type, a bad name, path or
-    /// digest. Every problem found is listed.
-    #[error("{}", render_problems(path, problems))]
+    /// digest. `Display` shows every problem, rendered like the policy's ([`crate::diag`]), then the count.
+    #[error("{rendered}{} in {}", count_problems(diagnostics.len()), path.display())]
     Invalid {
         /// The manifest.
         path: PathBuf,
         /// Every problem, in the order of the file (a syntax error stops at the first).
-        problems: Vec<Problem>,
+        diagnostics: Vec<Diagnostic>,
+        /// The diagnostics rendered for people: each with `file:line:col`, the source line and the offending text
+        /// underlined, and a help line.
+        rendered: String,
     },
     /// The release's root directory cannot be resolved (it does not exist or cannot be read).
     #[error("cannot resolve the release root {} (the directory of the release manifest, or --root): {source}; \
@@ -298,29 +281,6 @@ fn render_escapes(manifest: &Path, root: &Path, escapes: &[Escape]) -> String {
     out
 }
 
-fn render_problems(path: &Path, problems: &[Problem]) -> String {
-    let mut out = format!(
-        "invalid release manifest {} ({} problem{}); fix the manifest and run again:",
-        path.display(),
-        problems.len(),
-        if problems.len() == 1 { "" } else { "s" }
-    );
-    for problem in problems {
-        out.push('\n');
-        out.push_str(&path.display().to_string());
-        if let Some(loc) = problem.location {
-            out.push_str(&format!(":{}:{}", loc.line, loc.column));
-        }
-        out.push_str(": ");
-        out.push_str(&problem.message);
-        if let Some(excerpt) = &problem.excerpt {
-            out.push('\n');
-            out.push_str(excerpt);
-        }
-    }
-    out
-}
-
 fn render_failures(manifest: &Path, failures: &[HashFailure]) -> String {
     let mut out = format!(
         "cannot hash {} file{} named in {}:",
@@ -357,8 +317,8 @@ struct RawArtifact {
 
 impl Release {
     /// Reads and validates a manifest. Unknown keys, a missing `name`, `version`, `change` or `[artifacts]`, an
-    /// empty `[artifacts]`, names outside `[A-Za-z0-9_.-]`, empty paths and malformed `sha256` values are errors;
-    /// every validation problem is reported, each with its line and column.
+    /// empty `[artifacts]`, artifact and evidence names that are not a [`Name`], empty paths and malformed
+    /// `sha256` values are errors; every validation problem is reported, each with its line and column.
     pub fn load(path: &Path) -> Result<Release, ReleaseError> {
         let bytes = std::fs::read(path).map_err(|source| ReleaseError::Read {
             path: path.to_path_buf(),
@@ -370,14 +330,14 @@ impl Release {
                 // Up to the bad byte the lossy text has the same offsets, so the location is exact.
                 let lossy = String::from_utf8_lossy(&bytes);
                 let at = e.valid_up_to();
-                Err(ReleaseError::Invalid {
-                    path: path.to_path_buf(),
-                    problems: vec![problem(
-                        &LineIndex::new(&lossy),
-                        Some(at..at + 1),
-                        "the manifest is not valid UTF-8 text; save it as UTF-8".to_owned(),
-                    )],
-                })
+                let problem = Problem {
+                    kind: K::NotUtf8,
+                    span: at..at + 1,
+                    message: "the manifest is not valid UTF-8 text".to_owned(),
+                    label: "invalid byte here".to_owned(),
+                    help: "save it as UTF-8".to_owned(),
+                };
+                Err(invalid(path, &lossy, vec![problem]))
             }
         }
     }
@@ -385,63 +345,58 @@ impl Release {
     /// Parses and validates manifest text as if read from `path`, which locates the files it names and labels
     /// the errors.
     pub fn from_toml(text: &str, path: &Path) -> Result<Release, ReleaseError> {
-        let lines = LineIndex::new(text);
-        let invalid = |problems| ReleaseError::Invalid {
-            path: path.to_path_buf(),
-            problems,
-        };
-        let raw: RawRelease = toml::from_str(text).map_err(|e| {
-            invalid(vec![problem(
-                &lines,
-                e.span(),
-                e.message().trim_end().to_owned(),
-            )])
-        })?;
+        let raw: RawRelease =
+            toml::from_str(text).map_err(|e| invalid(path, text, vec![toml_problem(&e)]))?;
 
         let base = path.parent().unwrap_or(Path::new(""));
-        let mut problems = Vec::new();
-        check_label(&lines, &raw.name, "name", &mut problems);
+        let mut r = Reader::new(text);
+        check_label(&mut r, &raw.name, "name");
         if raw.name.get_ref().contains('@') {
-            problems.push(problem(
-                &lines,
-                Some(raw.name.span()),
-                "`name` must not contain `@`: tokens name a release as `name@version`".to_owned(),
-            ));
+            r.report(
+                K::BadValue,
+                raw.name.span(),
+                "`name` must not contain `@`: tokens name a release as `name@version`",
+                "contains `@`",
+                "remove the `@`",
+            );
         }
-        check_label(&lines, &raw.version, "version", &mut problems);
+        check_label(&mut r, &raw.version, "version");
 
         let mut artifacts = BTreeMap::new();
         match raw.artifacts {
-            None => problems.push(problem(
-                &lines,
-                None,
-                "missing `[artifacts]`: a release must list the files it deploys".to_owned(),
-            )),
-            Some(table) if table.get_ref().is_empty() => problems.push(problem(
-                &lines,
-                Some(table.span()),
-                "`[artifacts]` is empty: a release must list at least one file it deploys"
-                    .to_owned(),
-            )),
+            None => r.report(
+                K::MissingKey,
+                0..0,
+                "missing `[artifacts]`: a release must list the files it deploys",
+                "`[artifacts]` is required",
+                "add it, for example `[artifacts]` then `model = { path = \"artifacts/model.onnx\" }`",
+            ),
+            Some(table) if table.get_ref().is_empty() => r.report(
+                K::EmptyList,
+                table.span(),
+                "`[artifacts]` is empty: a release must list at least one file it deploys",
+                "no artifact",
+                "list each deployed file, for example `model = { path = \"artifacts/model.onnx\" }`",
+            ),
             Some(table) => {
                 for (name, raw) in table.into_inner() {
-                    check_entry_name(&lines, &name, "artifact", &mut problems);
-                    let path = resolve(&lines, base, &raw.path, &mut problems);
+                    check_entry_name(&mut r, &name, FileRole::Artifact);
+                    let path = resolve(&mut r, base, &raw.path);
                     let sha256 = raw.sha256.and_then(|pin| {
-                        pin.get_ref()
-                            .parse::<Sha256Digest>()
-                            .map_err(|_| {
-                                problems.push(problem(
-                                    &lines,
-                                    Some(pin.span()),
-                                    format!(
-                                        "`sha256` of artifact `{}` is not a SHA-256 digest: expected 64 lowercase \
-                                         hex characters, as `sha256sum` prints",
-                                        name.get_ref()
-                                    ),
-                                ));
-                            })
-                            .ok()
+                        let digest = pin.get_ref().parse::<Sha256Digest>().ok();
+                        if digest.is_none() {
+                            r.report(
+                                K::BadDigest,
+                                pin.span(),
+                                format!(
+                                    "`sha256` of artifact `{}` is not a SHA-256 digest",
+                                    show(name.get_ref())
+                                ),
+                                "not a SHA-256 digest",
+                                "expected 64 lowercase hex characters, as `sha256sum` prints (or remove `sha256`)",
+                            );
+                        }
+                        digest
                     });
                     artifacts.insert(name.into_inner(), ArtifactSpec { path, sha256 });
                 }
@@ -450,14 +405,13 @@ impl Release {
 
         let mut evidence = BTreeMap::new();
         for (name, written) in raw.evidence {
-            check_entry_name(&lines, &name, "evidence", &mut problems);
-            let path = resolve(&lines, base, &written, &mut problems);
+            check_entry_name(&mut r, &name, FileRole::Evidence);
+            let path = resolve(&mut r, base, &written);
             evidence.insert(name.into_inner(), path);
         }
 
-        if !problems.is_empty() {
-            problems.sort_by_key(|p| p.location.map(|l| (l.line, l.column)));
-            return Err(invalid(problems));
+        if !r.problems.is_empty() {
+            return Err(invalid(path, text, r.problems));
         }
         Ok(Release {
             manifest: path.to_path_buf(),
@@ -664,69 +618,62 @@ impl HashedRelease {
 }
 
 /// `name` and `version`: non-empty, printable, no whitespace.
-fn check_label(
-    lines: &LineIndex<'_>,
-    value: &Spanned<String>,
-    key: &str,
-    problems: &mut Vec<Problem>,
-) {
+fn check_label(r: &mut Reader<'_>, value: &Spanned<String>, key: &str) {
     let s = value.get_ref();
     if s.is_empty() {
-        problems.push(problem(
-            lines,
-            Some(value.span()),
-            format!("`{key}` is empty; give the release a {key}"),
-        ));
+        r.report(
+            K::BadValue,
+            value.span(),
+            format!("`{key}` is empty"),
+            "empty",
+            format!("give the release a {key}"),
+        );
     } else if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        problems.push(problem(
-            lines,
-            Some(value.span()),
-            format!("`{key}` contains whitespace or control characters; remove them"),
-        ));
+        r.report(
+            K::BadValue,
+            value.span(),
+            format!("`{key}` contains whitespace or control characters"),
+            "whitespace or control characters",
+            "remove them",
+        );
     }
 }
 
-/// Artifact and evidence names: `[A-Za-z0-9_.-]+`, so they are safe in reports, JSON pointers and CLI flags.
-fn check_entry_name(
-    lines: &LineIndex<'_>,
-    name: &Spanned<String>,
-    role: &str,
-    problems: &mut Vec<Problem>,
-) {
-    let s = name.get_ref();
-    let valid = !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
-    if !valid {
-        problems.push(problem(
-            lines,
-            Some(name.span()),
+/// Artifact and evidence names: a [`Name`], the rule the policy refers to them by, so that every entry can be
+/// named by a criterion and is safe in reports, JSON pointers and CLI flags.
+fn check_entry_name(r: &mut Reader<'_>, name: &Spanned<String>, role: FileRole) {
+    if let Err(e) = Name::parse(name.get_ref()) {
+        r.report(
+            K::BadValue,
+            name.span(),
             format!(
-                "{role} name {s:?} is not allowed: use one or more of the characters A-Z a-z 0-9 _ . -"
+                "{role} name \"{}\" is not allowed: {e}",
+                show(name.get_ref())
             ),
-        ));
+            "not a valid name",
+            NAME_HELP,
+        );
     }
 }
 
-fn resolve(
-    lines: &LineIndex<'_>,
-    base: &Path,
-    written: &Spanned<String>,
-    problems: &mut Vec<Problem>,
-) -> ManifestPath {
+fn resolve(r: &mut Reader<'_>, base: &Path, written: &Spanned<String>) -> ManifestPath {
     let s = written.get_ref();
     if s.is_empty() {
-        problems.push(problem(
-            lines,
-            Some(written.span()),
-            "the path is empty; name a file relative to the manifest's directory".to_owned(),
-        ));
+        r.report(
+            K::BadValue,
+            written.span(),
+            "the path is empty",
+            "empty path",
+            "name a file relative to the manifest's directory",
+        );
     } else if s.contains('\0') {
-        problems.push(problem(
-            lines,
-            Some(written.span()),
-            "the path contains a NUL character; no file can have that name".to_owned(),
-        ));
+        r.report(
+            K::BadValue,
+            written.span(),
+            "the path contains a NUL character",
+            "contains NUL",
+            "no file can have that name: remove the NUL character",
+        );
     }
     ManifestPath {
         written: s.clone(),
@@ -787,43 +734,60 @@ fn lexical(path: &Path) -> PathBuf {
     out
 }
 
-fn problem(lines: &LineIndex<'_>, span: Option<Range<usize>>, message: String) -> Problem {
-    let Some(span) = span else {
-        return Problem {
-            location: None,
-            message,
-            excerpt: None,
-        };
-    };
-    let text = lines.source();
-    let start = floor_char_boundary(text, span.start);
-    let (line, column) = lines.line_col(start);
-    let line_range = lines.line_range(line);
-    let whole_line = text.get(line_range.clone()).unwrap_or_default();
-    let whole_line = whole_line.strip_suffix('\n').unwrap_or(whole_line);
-    let line_end = line_range.start + whole_line.len();
-    let source_line = whole_line.trim_end_matches('\r');
-    let end = floor_char_boundary(text, span.end.clamp(start, line_end));
-    let width = text[start..end].chars().count().max(1);
-    let gutter = " ".repeat(line.to_string().len());
-    let excerpt = format!(
-        "{gutter} |\n{line} | {source_line}\n{gutter} | {}{}",
-        " ".repeat(column - 1),
-        "^".repeat(width)
-    );
-    Problem {
-        location: Some(Location { line, column }),
-        message,
-        excerpt: Some(excerpt),
+/// Every problem located in `source` (the manifest's text) and rendered, in the order of the file.
+fn invalid(path: &Path, source: &str, problems: Vec<Problem>) -> ReleaseError {
+    let lines = LineIndex::new(source);
+    let mut diagnostics: Vec<Diagnostic> = problems
+        .into_iter()
+        .map(|p| p.locate(source, &lines))
+        .collect();
+    diagnostics.sort_by_key(|d| (d.line, d.col));
+    let rendered = render(path, source, &diagnostics);
+    ReleaseError::Invalid {
+        path: path.to_path_buf(),
+        diagnostics,
+        rendered,
     }
 }
 
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
-    i = i.min(text.len());
-    while !text.is_char_boundary(i) {
-        i -= 1;
+/// The one problem a manifest that does not deserialize has: TOML syntax, or a key, type or value the format
+/// does not allow. The parser's message is kept, since it names what was expected.
+fn toml_problem(error: &toml::de::Error) -> Problem {
+    let message = error.message().trim().replace('\n', "; ");
+    let (kind, label, help) = if message.starts_with("unknown field") {
+        (
+            K::UnknownKey,
+            "unknown key",
+            "remove it, or correct its spelling (the format is in docs/hashing.md)",
+        )
+    } else if message.starts_with("missing field") {
+        (
+            K::MissingKey,
+            "required here",
+            "add it: a release has a `name`, a `version`, a `change` and `[artifacts]`",
+        )
+    } else if message.starts_with("unknown variant") {
+        (
+            K::UnknownValue,
+            "not an allowed value",
+            "use one of the values the message lists",
+        )
+    } else if message.starts_with("invalid type") {
+        (
+            K::WrongType,
+            "wrong type",
+            "write it like the example in docs/hashing.md",
+        )
+    } else {
+        return crate::diag::reader::syntax_problem(error);
+    };
+    Problem {
+        kind,
+        span: error.span().unwrap_or(0..0),
+        message,
+        label: label.to_owned(),
+        help: help.to_owned(),
     }
-    i
 }
 
 #[cfg(test)]

@@ -659,6 +659,35 @@ const CASES: &[Case] = &[
         },
     },
     Case {
+        name: "release with names a policy can never refer to",
+        code: 2,
+        setup: |sb| {
+            let text = std::fs::read_to_string(sb.release()).unwrap();
+            let long = "n".repeat(65);
+            std::fs::write(
+                sb.release(),
+                text.replace(
+                    "[evidence]",
+                    &format!(
+                        "[evidence]\n-x = \"a.json\"\n\".x\" = \"b.json\"\n{long} = \"c.json\"\n"
+                    ),
+                ),
+            )
+            .unwrap();
+            let dash = location_of(&sb.release(), "-x =");
+            let dot = location_of(&sb.release(), "\".x\" =");
+            let long = location_of(&sb.release(), "nnnn");
+            Setup::says(&[
+                dash.as_str(),
+                "evidence name \"-x\" is not allowed: a name cannot start with `-`",
+                dot.as_str(),
+                "evidence name \".x\" is not allowed: a name cannot start with `.`",
+                long.as_str(),
+                "a name is at most 64 characters, this one has 65",
+            ])
+        },
+    },
+    Case {
         name: "release that is not UTF-8",
         code: 2,
         setup: |sb| {

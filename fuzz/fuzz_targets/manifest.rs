@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use gatepass::release::Release;
+use gatepass::vocab::Name;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -14,12 +15,7 @@ fuzz_target!(|data: &[u8]| {
             // Names and paths must be what validation promises.
             assert!(!release.artifacts.is_empty());
             for name in release.artifacts.keys().chain(release.evidence.keys()) {
-                assert!(
-                    !name.is_empty()
-                        && name
-                            .bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-                );
+                assert!(Name::is_valid(name));
             }
         }
         Err(err) => {

@@ -313,13 +313,11 @@ mod prefixed_digest {
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Sha256Digest, D::Error> {
         let text = String::deserialize(d)?;
-        text.strip_prefix("sha256:")
-            .and_then(|hex| hex.parse().ok())
-            .ok_or_else(|| {
-                serde::de::Error::custom(format!(
-                    "release digest {text:?} is not `sha256:` followed by 64 lowercase hex characters"
-                ))
-            })
+        Sha256Digest::from_prefixed(&text).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "release digest {text:?} is not `sha256:` followed by 64 lowercase hex characters"
+            ))
+        })
     }
 }
 

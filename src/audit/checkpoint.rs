@@ -82,7 +82,7 @@ pub fn verify_checkpoint(text: &str, keys: &Jwks) -> Result<VerifiedCheckpoint, 
     let claims: Claims = serde_json::from_value(signed.payload)
         .map_err(|e| CheckpointError::Claims(e.to_string()))?;
     let digest = |name: &str, hex: &str| {
-        line::parse_hex(hex).ok_or_else(|| {
+        Sha256Digest::from_hex(hex).map_err(|_| {
             CheckpointError::Claims(format!("`{name}` is not 64 lowercase hex digits"))
         })
     };

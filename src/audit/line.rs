@@ -118,7 +118,7 @@ pub(crate) fn check(line: &[u8]) -> Result<(CheckedLine, Signed<'_>), LineFault>
         (suffix.starts_with(HASH_MEMBER) && suffix.ends_with(b"\"}")).then_some((
             prefix,
             suffix,
-            parse_hex(hex)?,
+            Sha256Digest::from_hex(hex).ok()?,
         ))
     });
     let mut hasher = Sha256::new();
@@ -157,7 +157,8 @@ pub(crate) fn check(line: &[u8]) -> Result<(CheckedLine, Signed<'_>), LineFault>
     hasher.update(suffix);
     let line_hash = Sha256Digest(hasher.finalize().into());
     let _ = own;
-    let prev = parse_hex(chain.prev)
+    let prev = Sha256Digest::from_hex(chain.prev)
+        .ok()
         .ok_or_else(|| LineFault::NotARecord("`prev` is not 64 lowercase hex digits".into()))?;
     let sig = match chain.sig {
         None => None,
@@ -217,24 +218,6 @@ pub(crate) fn short(d: &Sha256Digest) -> String {
     let mut s = d.to_hex();
     s.truncate(12);
     s
-}
-
-/// Exactly 64 lowercase hex digits.
-pub(crate) fn parse_hex(text: &str) -> Option<Sha256Digest> {
-    let bytes = text.as_bytes();
-    if bytes.len() != 64 {
-        return None;
-    }
-    let nibble = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
-    };
-    let mut out = [0u8; 32];
-    for (i, pair) in bytes.chunks_exact(2).enumerate() {
-        out[i] = (nibble(pair[0])? << 4) | nibble(pair[1])?;
-    }
-    Some(Sha256Digest(out))
 }
 
 /// A digest as the log writes it: lowercase hex.

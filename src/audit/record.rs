@@ -115,9 +115,9 @@ impl fmt::Display for Verdict {
     }
 }
 
-/// The release a record is about.
+/// The release an audit record is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReleaseRef {
+pub struct AuditedRelease {
     /// Name.
     pub name: String,
     /// Version.
@@ -312,7 +312,7 @@ pub struct Record {
     pub decided_at: Option<Timestamp>,
     /// The release.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub release: Option<ReleaseRef>,
+    pub release: Option<AuditedRelease>,
     /// The target environment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<String>,
@@ -400,7 +400,7 @@ impl Record {
     ) -> Self {
         let mut r = Self::new(command, decision, time, actor);
         r.decided_at = (d.at != time).then_some(d.at);
-        r.release = Some(ReleaseRef {
+        r.release = Some(AuditedRelease {
             name: d.release.name.clone(),
             version: d.release.version.clone(),
             digest: d.release.digest.clone(),
@@ -459,7 +459,7 @@ impl Record {
     /// The record of a deploy target accepting a token with `claims` in `environment`.
     pub fn of_verified(claims: &Claims, environment: &str, time: Timestamp, actor: Actor) -> Self {
         let mut r = Self::new(Command::Verify, Verdict::Verified, time, actor);
-        r.release = Some(ReleaseRef {
+        r.release = Some(AuditedRelease {
             name: claims.release.name.clone(),
             version: claims.release.version.clone(),
             digest: claims.release.digest.clone(),

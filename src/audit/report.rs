@@ -23,8 +23,8 @@ use jiff::{Timestamp, ToSpan as _};
 use serde::{Deserialize, Serialize};
 
 use super::record::{
-    Actor, ApprovalEntry, Command, ExceptionEntry, Record, ReleaseRef, TokenRef, UnmetCriterion,
-    Verdict,
+    Actor, ApprovalEntry, AuditedRelease, Command, ExceptionEntry, Record, TokenRef,
+    UnmetCriterion, Verdict,
 };
 #[cfg(test)]
 use super::verify::ChainChecker;
@@ -126,7 +126,7 @@ impl Lean {
         };
         let mut r = Record::new(self.command, self.decision, self.time, actor);
         r.seq = self.seq;
-        r.release = self.release.map(|x| ReleaseRef {
+        r.release = self.release.map(|x| AuditedRelease {
             name: x.name,
             version: x.version,
             digest: x.digest,
@@ -805,7 +805,7 @@ fn deployments(records: &[&Record]) -> Vec<Deployment> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
-    use crate::audit::record::{Actor, ExceptionEntry, ReleaseRef, TokenRef, UnmetCriterion};
+    use crate::audit::record::{Actor, AuditedRelease, ExceptionEntry, TokenRef, UnmetCriterion};
 
     fn at(h: i64) -> Timestamp {
         Timestamp::from_second(1_795_000_000 + h * 3600).unwrap()
@@ -818,7 +818,7 @@ mod tests {
             at(hour),
             Actor::from_vars(|k| (k == "GITHUB_ACTOR").then(|| "deployer".to_owned())),
         );
-        r.release = Some(ReleaseRef {
+        r.release = Some(AuditedRelease {
             name: "summarizer".into(),
             version: version.into(),
             digest: format!("sha256:{version}"),

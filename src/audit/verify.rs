@@ -45,7 +45,7 @@ impl FromStr for Anchor {
         let (seq, hex) = s.split_once(':').ok_or(AnchorParseError)?;
         Ok(Self {
             seq: seq.parse().map_err(|_| AnchorParseError)?,
-            line_hash: line::parse_hex(hex).ok_or(AnchorParseError)?,
+            line_hash: Sha256Digest::from_hex(hex).map_err(|_| AnchorParseError)?,
         })
     }
 }

@@ -12,7 +12,7 @@ use codespan_reporting::diagnostic::{Diagnostic as Report, Label};
 use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, Config};
 
-/// One problem in a policy file.
+/// One problem in a file a user writes (`policy.toml`, `release.toml`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Diagnostic {
@@ -24,7 +24,7 @@ pub struct Diagnostic {
     pub label: String,
     /// What to do about it.
     pub help: String,
-    /// Byte range of the offending text in the policy file.
+    /// Byte range of the offending text in the file.
     pub span: Range<usize>,
     /// 1-based line of the start of `span`.
     pub line: usize,
@@ -100,6 +100,8 @@ pub enum DiagnosticKind {
     /// A key file named in `[people]` or `[roles]` that cannot be read, or whose key another person already holds
     /// (`bad-key`).
     BadKey,
+    /// A `sha256` in `release.toml` that is not a SHA-256 digest (`bad-digest`).
+    BadDigest,
     /// An evidence name that the release does not provide (`unknown-evidence`), from
     /// [`Policy::check_evidence_names`](crate::policy::Policy::check_evidence_names).
     UnknownEvidence,
@@ -132,6 +134,7 @@ impl DiagnosticKind {
             Self::NoApprovalForTier => "no-approval-for-tier",
             Self::NoCriteria => "no-criteria",
             Self::UnknownEvidence => "unknown-evidence",
+            Self::BadDigest => "bad-digest",
             Self::UnknownPerson => "unknown-person",
             Self::DuplicatePerson => "duplicate-person",
             Self::OneHumanQuorum => "one-human-quorum",
@@ -148,7 +151,7 @@ impl fmt::Display for DiagnosticKind {
     }
 }
 
-/// A problem found while walking the policy, before line and column are known.
+/// A problem found while walking a file, before line and column are known.
 #[derive(Debug, Clone)]
 pub(crate) struct Problem {
     pub(crate) kind: DiagnosticKind,
@@ -213,24 +216,6 @@ impl<'s> LineIndex<'s> {
             lines.push((start, true));
         }
         LineIndex { source, lines }
-    }
-
-    /// The source the index is of.
-    pub(crate) fn source(&self) -> &'s str {
-        self.source
-    }
-
-    /// Byte range of 1-based line `line`, including its line feed if it has one.
-    pub(crate) fn line_range(&self, line: usize) -> Range<usize> {
-        let start = self
-            .lines
-            .get(line.saturating_sub(1))
-            .map_or(self.source.len(), |&(start, _)| start);
-        let end = self
-            .lines
-            .get(line)
-            .map_or(self.source.len(), |&(next, _)| next);
-        start..end
     }
 
     /// 1-based line and column (in characters) of byte `offset`, clamped to the source.

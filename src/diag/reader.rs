@@ -10,7 +10,7 @@ use toml::de::{DeArray, DeTable, DeValue};
 
 use super::{DiagnosticKind as K, LineIndex, Problem};
 use crate::duration::parse_duration;
-use crate::vocab::{ChangeType, Gate, Severity, Tier};
+use crate::vocab::{ChangeType, Gate, Name, Severity, Tier};
 
 /// A byte range in the document.
 pub(crate) type Span = Range<usize>;
@@ -44,7 +44,7 @@ pub(crate) const GATES: &[(&str, Gate)] = &[
 ];
 
 pub(crate) const DURATION_HELP: &str = "write a duration such as \"90s\", \"15m\", \"4h\", \"7d\" or \"1h30m\" (units d, h, m, s, largest first)";
-pub(crate) const NAME_HELP: &str = "names use letters, digits, `_`, `-` and `.`, start with a letter, digit or `_`, and are at most 64 characters";
+pub(crate) const NAME_HELP: &str = Name::RULE;
 
 pub(crate) fn syntax_problem(error: &toml::de::Error) -> Problem {
     let mut message = error.message().trim().replace('\n', "; ");
@@ -438,15 +438,9 @@ pub(crate) fn type_name(v: &DeValue<'_>) -> &'static str {
     }
 }
 
-/// Criterion ids, role names and evidence names: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}`.
+/// Criterion ids, role names and evidence names: the one rule of [`Name`].
 pub(crate) fn is_name(s: &str) -> bool {
-    let mut bytes = s.bytes();
-    let first_ok = bytes
-        .next()
-        .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
-    first_ok
-        && s.len() <= 64
-        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+    Name::is_valid(s)
 }
 
 pub(crate) fn tier_list(tiers: &[Tier]) -> String {

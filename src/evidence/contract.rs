@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Number, Value};
 
-use super::{Verdict, join_limited, push_token};
+use super::{Assessment, join_limited, push_token};
 
 /// The JSON type of a value, the most a difference says about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +128,7 @@ pub struct ContractOutcome {
     pub differences: Vec<Difference>,
 }
 
-impl Verdict for ContractOutcome {
+impl Assessment for ContractOutcome {
     fn met(&self) -> bool {
         self.met
     }

@@ -31,7 +31,7 @@ use quick_xml::XmlVersion;
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 
-use super::{EvidenceError, Verdict, join_limited, line_column, strip_bom, truncate};
+use super::{Assessment, EvidenceError, join_limited, line_column, strip_bom, truncate};
 
 /// Longest failure message kept, in characters.
 const MESSAGE_CHARS: usize = 200;
@@ -123,7 +123,7 @@ pub struct JunitOutcome {
     pub failing: Vec<FailedTest>,
 }
 
-impl Verdict for JunitOutcome {
+impl Assessment for JunitOutcome {
     fn met(&self) -> bool {
         self.met
     }

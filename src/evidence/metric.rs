@@ -13,7 +13,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use super::{Verdict, join_limited, preview, push_token};
+use super::{Assessment, join_limited, preview, push_token};
 
 /// One segment of a parsed pointer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -117,7 +117,7 @@ impl MetricOutcome {
     }
 }
 
-impl Verdict for MetricOutcome {
+impl Assessment for MetricOutcome {
     fn met(&self) -> bool {
         self.met
     }

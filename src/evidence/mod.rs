@@ -13,7 +13,7 @@
 //! file's path to whatever it reports. A file that cannot be understood is an [`EvidenceError`] (the gate cannot
 //! decide, exit 2); a file that is understood but does not satisfy the criterion is an outcome whose `met` is
 //! `false` (a deny, exit 1). Every outcome carries a human `expected` and `found` string for the report table, plus
-//! the structured detail behind them; [`Verdict`] reads those three uniformly.
+//! the structured detail behind them; [`Assessment`] reads those three uniformly.
 //!
 //! Every evaluator fails closed: a missing value, a value of the wrong type, a wildcard that matches nothing, a
 //! scan whose tool reports it did not complete — each is an unmet criterion, never a silent pass.
@@ -137,7 +137,7 @@ pub enum EvidenceError {
 }
 
 /// The three things every evidence outcome reports, for uniform rendering of the criteria table.
-pub trait Verdict {
+pub trait Assessment {
     /// Whether the evidence satisfies the criterion.
     fn met(&self) -> bool;
     /// What the criterion requires, for people (for example `≤ 0.05`).

@@ -35,7 +35,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::strict::Kept;
-use super::{EvidenceError, Verdict, join_limited, json_error_parts, strip_bom, truncate};
+use super::{Assessment, EvidenceError, join_limited, json_error_parts, strip_bom, truncate};
 use crate::vocab::Severity;
 
 /// Longest result message kept, in characters.
@@ -271,7 +271,7 @@ pub struct SarifOutcome {
     pub runs: usize,
 }
 
-impl Verdict for SarifOutcome {
+impl Assessment for SarifOutcome {
     fn met(&self) -> bool {
         self.met
     }

@@ -35,7 +35,7 @@ use crate::token::claims::{
 };
 use crate::token::keys::SigningKey;
 use crate::token::mint::{self, MintError};
-use crate::vocab::{Gate, Phase, Tier};
+use crate::vocab::{Gate, Name, Phase, Tier};
 use gather::{GatherError, GatherOptions, gather_post_deploy, gather_with};
 
 /// What a gate run reads.
@@ -343,15 +343,13 @@ fn hash_snapshots(
     };
     let mut bound = BTreeMap::new();
     for s in snapshots {
-        let valid_name = !s.name.is_empty()
-            && s.name.len() <= 64
-            && s.name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-        if !valid_name {
+        if let Err(e) = Name::parse(&s.name) {
             return Err(fail(
                 s,
-                "an evidence name uses letters, digits, `_`, `-` and `.` (at most 64)".into(),
+                format!(
+                    "{e}: an evidence name uses the rule of release.toml ({})",
+                    Name::RULE
+                ),
             ));
         }
         if release.evidence.contains_key(&s.name) {

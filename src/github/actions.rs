@@ -186,7 +186,7 @@ pub fn escape_property(s: &str) -> String {
 
 /// Where an annotation points.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Location {
+pub struct AnnotationLocation {
     /// File, relative to the workspace.
     pub file: Option<String>,
     /// 1-based line.
@@ -195,7 +195,7 @@ pub struct Location {
     pub col: Option<usize>,
 }
 
-impl Location {
+impl AnnotationLocation {
     /// Parses `path:line:col` (or `path` alone) as written in `CriterionResult::defined_at`.
     pub fn parse(defined_at: &str) -> Self {
         let mut parts = defined_at.rsplitn(3, ':');
@@ -239,7 +239,7 @@ pub fn command(kind: &str, props: &[(&str, String)], message: &str) -> String {
 pub fn annotations(
     d: &Decision,
     warn_mode: bool,
-    locate: &dyn Fn(&CriterionResult) -> Location,
+    locate: &dyn Fn(&CriterionResult) -> AnnotationLocation,
 ) -> String {
     let unmet: Vec<&CriterionResult> = d.unmet().collect();
     let waived: Vec<&CriterionResult> = d
@@ -259,7 +259,7 @@ fn emit(
     kind: &str,
     items: &[&CriterionResult],
     what: &str,
-    locate: &dyn Fn(&CriterionResult) -> Location,
+    locate: &dyn Fn(&CriterionResult) -> AnnotationLocation,
 ) {
     let shown = if items.len() > MAX_ANNOTATIONS {
         MAX_ANNOTATIONS - 1
@@ -722,26 +722,28 @@ mod tests {
     #[test]
     fn locations_parse_from_defined_at() {
         assert_eq!(
-            Location::parse("policies/p.toml:21:1"),
-            Location {
+            AnnotationLocation::parse("policies/p.toml:21:1"),
+            AnnotationLocation {
                 file: Some("policies/p.toml".into()),
                 line: Some(21),
                 col: Some(1)
             }
         );
         assert_eq!(
-            Location::parse("C:/work/p.toml:3:5").file.as_deref(),
+            AnnotationLocation::parse("C:/work/p.toml:3:5")
+                .file
+                .as_deref(),
             Some("C:/work/p.toml")
         );
         assert_eq!(
-            Location::parse("examples/release.toml"),
-            Location {
+            AnnotationLocation::parse("examples/release.toml"),
+            AnnotationLocation {
                 file: Some("examples/release.toml".into()),
                 line: None,
                 col: None
             }
         );
-        assert_eq!(Location::parse(""), Location::default());
+        assert_eq!(AnnotationLocation::parse(""), AnnotationLocation::default());
     }
 
     #[test]

@@ -51,6 +51,22 @@ fn parse_round_trips_and_rejects_uppercase_and_short() {
 }
 
 #[test]
+fn one_hex_decoder_for_the_bare_and_the_prefixed_form() {
+    let d = Sha256Digest::of(b"test");
+    assert_eq!(Sha256Digest::from_hex(&d.to_hex()), Ok(d));
+    assert_eq!(Sha256Digest::from_prefixed(&d.prefixed()), Ok(d));
+    // Each form is exactly itself: no prefix where none belongs, one prefix where one does.
+    assert!(Sha256Digest::from_hex(&d.prefixed()).is_err());
+    assert!(Sha256Digest::from_prefixed(&d.to_hex()).is_err());
+    assert!(Sha256Digest::from_prefixed(&format!("sha256:{}", d.prefixed())).is_err());
+    let mut wrong = d.to_hex();
+    wrong.replace_range(63.., "g");
+    assert!(Sha256Digest::from_hex(&wrong).is_err());
+    assert!(Sha256Digest::from_hex(&d.to_hex().to_uppercase()).is_err());
+    assert!(Sha256Digest::from_hex(&d.to_hex()[..62]).is_err());
+}
+
+#[test]
 fn files_hash_to_their_known_answers() {
     let dir = tempfile::tempdir().unwrap();
     let abc = dir.path().join("abc");

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 
 use super::model::{
-    ApproverQuorum, Criterion, ExceptionPolicy, Location, MAX_TOKEN_TTL, Role, TierRules,
+    ApproverQuorum, Criterion, ExceptionPolicy, MAX_TOKEN_TTL, PolicyLocation, Role, TierRules,
     TokenSettings,
 };
 use super::people::{KeyRef, Person, skeleton};
@@ -895,7 +895,7 @@ impl Checker<'_> {
             tiers: tiers?,
             description: description?,
             kind,
-            location: Location {
+            location: PolicyLocation {
                 file: path.to_path_buf(),
                 line,
                 col,

@@ -25,8 +25,8 @@ pub use crate::criteria::approvals::ApprovalRequirement;
 pub use crate::diag::{Diagnostic, DiagnosticKind};
 pub use duration::{DurationError, parse_duration};
 pub use model::{
-    ApproverQuorum, Criterion, ExceptionPolicy, Location, MAX_TOKEN_TTL, Policy, Role, TierRules,
-    TokenSettings,
+    ApproverQuorum, Criterion, ExceptionPolicy, MAX_TOKEN_TTL, Policy, PolicyLocation, Role,
+    TierRules, TokenSettings,
 };
 pub use people::{Person, PersonRef};
 pub use window::{ClosedBy, DenyRange, Window, WindowError, WindowStatus};

@@ -128,7 +128,7 @@ pub struct Criterion {
     /// What it checks.
     pub kind: CriterionKind,
     /// Where the criterion's table starts in the policy file, for annotations.
-    pub location: Location,
+    pub location: PolicyLocation,
 }
 
 /// Break-glass rules (`[exceptions]`).
@@ -160,7 +160,7 @@ pub struct ApproverQuorum {
 
 /// A place in a policy file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
+pub struct PolicyLocation {
     /// The policy file, as given to the loader.
     pub file: PathBuf,
     /// 1-based line.
@@ -169,7 +169,7 @@ pub struct Location {
     pub col: usize,
 }
 
-impl fmt::Display for Location {
+impl fmt::Display for PolicyLocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}", self.file.display(), self.line, self.col)
     }

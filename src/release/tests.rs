@@ -3,6 +3,7 @@
 use std::fs;
 
 use super::*;
+use crate::diag::{DiagnosticKind, render};
 use crate::hash::NoProgress;
 
 const TEST: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
@@ -22,16 +23,20 @@ fn release_dir(manifest: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, Pa
     (dir, manifest_path)
 }
 
-fn problems_of(err: ReleaseError) -> Vec<Problem> {
+fn problems_of(err: ReleaseError) -> Vec<Diagnostic> {
     match err {
-        ReleaseError::Invalid { problems, .. } => problems,
+        ReleaseError::Invalid { diagnostics, .. } => diagnostics,
         other => panic!("expected Invalid, got {other:?}"),
     }
 }
 
-fn at(p: &Problem) -> (usize, usize) {
-    let loc = p.location.unwrap();
-    (loc.line, loc.column)
+fn at(d: &Diagnostic) -> (usize, usize) {
+    (d.line, d.col)
+}
+
+/// The underlined excerpt of one diagnostic, as rendered: the source line and the carets below it.
+fn excerpt(text: &str, d: &Diagnostic) -> String {
+    render(Path::new("dir/release.toml"), text, std::slice::from_ref(d))
 }
 
 fn parse(text: &str) -> Result<Release, ReleaseError> {
@@ -178,11 +183,16 @@ fn unknown_top_level_key_is_rejected_with_line_and_column() {
         "{problems:?}"
     );
     assert!(
-        rendered.contains("dir/release.toml:4:1: unknown field `colour`"),
+        rendered.starts_with("error[unknown-key]: unknown field `colour`"),
+        "{rendered}"
+    );
+    assert!(rendered.contains("┌─ dir/release.toml:4:1\n"), "{rendered}");
+    assert!(
+        rendered.contains("4 │ colour = \"red\"\n  │ ^^^^^^ unknown key"),
         "{rendered}"
     );
     assert!(
-        rendered.contains("4 | colour = \"red\"\n  | ^^^^^^"),
+        rendered.ends_with("1 problem in dir/release.toml"),
         "{rendered}"
     );
 }
@@ -279,7 +289,7 @@ fn prefixed_pinned_digest_is_accepted() {
 #[test]
 fn syntax_error_has_line_and_column() {
     let problems = problems_of(parse("name = \"n\"\nversion = 1.2.3\n").unwrap_err());
-    assert_eq!(problems[0].location.unwrap().line, 2);
+    assert_eq!(at(&problems[0]).0, 2);
 }
 
 #[test]
@@ -580,9 +590,12 @@ fn thousands_of_problems_are_reported_in_linear_time() {
     assert_eq!(problems.len(), 20_000);
     assert_eq!(at(&problems[0]), (7, 1));
     assert_eq!(at(&problems[19_999]), (20_006, 1));
-    assert_eq!(
-        problems[19_999].excerpt.as_deref(),
-        Some("      |\n20006 | \"bad name 19999\" = \"e19999.json\"\n      | ^^^^^^^^^^^^^^^^")
+    let shown = excerpt(&text, &problems[19_999]);
+    assert!(
+        shown.contains(
+            "      │\n20006 │ \"bad name 19999\" = \"e19999.json\"\n      │ ^^^^^^^^^^^^^^^^ not a valid name"
+        ),
+        "{shown}"
     );
 }
 
@@ -592,8 +605,53 @@ fn excerpts_underline_within_the_line_whatever_the_line_ending() {
     let problems = problems_of(parse(text).unwrap_err());
     assert_eq!(problems.len(), 1);
     assert_eq!(at(&problems[0]), (2, 11));
+    let shown = excerpt(text, &problems[0]);
+    assert!(
+        shown.contains("  │\n2 │ version = \"\"\n  │           ^^ empty\n"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn names_a_policy_can_never_refer_to_are_refused() {
+    let long = "a".repeat(65);
+    let text = format!(
+        "name = \"n\"\nversion = \"1\"\nchange = \"code\"\n[artifacts]\n-x = {{ path = \"m\" }}\n\
+         ok = {{ path = \"o\" }}\n[evidence]\n\".x\" = \"e.json\"\n{long} = \"f.json\"\n{} = \"g.json\"\n",
+        "b".repeat(64)
+    );
+    let err = parse(&text).unwrap_err();
+    let rendered = err.to_string();
+    let problems = problems_of(err);
+    let summary: Vec<((usize, usize), &str, DiagnosticKind)> = problems
+        .iter()
+        .map(|d| (at(d), d.message.as_str(), d.kind))
+        .collect();
     assert_eq!(
-        problems[0].excerpt.as_deref(),
-        Some("  |\n2 | version = \"\"\n  |           ^^")
+        summary,
+        [
+            (
+                (5, 1),
+                "artifact name \"-x\" is not allowed: a name cannot start with `-`",
+                DiagnosticKind::BadValue
+            ),
+            (
+                (8, 1),
+                "evidence name \".x\" is not allowed: a name cannot start with `.`",
+                DiagnosticKind::BadValue
+            ),
+            (
+                (9, 1),
+                "evidence name \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…\" is not allowed: \
+                 a name is at most 64 characters, this one has 65",
+                DiagnosticKind::BadValue
+            ),
+        ]
+    );
+    assert!(rendered.contains("┌─ dir/release.toml:5:1"), "{rendered}");
+    assert!(rendered.contains("= help: names use letters"), "{rendered}");
+    assert!(
+        rendered.ends_with("3 problems in dir/release.toml"),
+        "{rendered}"
     );
 }

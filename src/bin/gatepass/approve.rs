@@ -20,7 +20,7 @@ pub struct Args {
     #[arg(long, value_name = "ENV")]
     environment: String,
     /// The role you approve as (a role of the policy's `[roles]`).
-    #[arg(long, value_name = "ROLE")]
+    #[arg(long, value_name = "ROLE", value_parser = records::name_arg)]
     role: String,
     /// Your id: your entry in the policy's `[people]` (or one of your GitHub logins).
     #[arg(long, value_name = "ID")]

@@ -24,7 +24,7 @@ pub struct Args {
     #[arg(long, value_name = "ENV")]
     environment: String,
     /// Criterion ids to waive (one or more; repeatable).
-    #[arg(long, value_name = "ID", num_args = 1.., required = true)]
+    #[arg(long, value_name = "ID", num_args = 1.., required = true, value_parser = records::name_arg)]
     waive: Vec<String>,
     /// Why the exception is needed.
     #[arg(long, value_name = "TEXT")]

@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{Context as _, bail};
 use gatepass::evaluate::{CriterionResult, Decision, Outcome};
 use gatepass::gate::{Actor, Extra, Loaded, Run};
-use gatepass::github::actions::{self, Location, MintedToken, Runtime};
+use gatepass::github::actions::{self, AnnotationLocation, MintedToken, Runtime};
 use gatepass::github::{Client, GithubToken, RunContext, checks};
 use gatepass::token::claims::Claims;
 use gatepass::token::{Rejection, VerifiedToken};
@@ -167,7 +167,7 @@ pub fn report(
 
 /// Where an annotation for `c` points: the evidence file a criterion read, when it exists;
 /// otherwise the criterion in the policy (or, for the built-in, the manifest).
-fn locate(rt: &Runtime, d: &Decision, c: &CriterionResult) -> Location {
+fn locate(rt: &Runtime, d: &Decision, c: &CriterionResult) -> AnnotationLocation {
     let reads_evidence = c.kind.reads_evidence();
     let manifest_dir = Path::new(&d.release.manifest)
         .parent()
@@ -175,14 +175,14 @@ fn locate(rt: &Runtime, d: &Decision, c: &CriterionResult) -> Location {
     if reads_evidence && let Some(first) = c.files.first() {
         let path = manifest_dir.join(first);
         if path.is_file() {
-            return Location {
+            return AnnotationLocation {
                 file: Some(rt.workspace_relative(&path)),
                 line: None,
                 col: None,
             };
         }
     }
-    let mut loc = Location::parse(&c.defined_at);
+    let mut loc = AnnotationLocation::parse(&c.defined_at);
     loc.file = loc.file.map(|f| rt.workspace_relative(Path::new(&f)));
     loc
 }

@@ -13,10 +13,19 @@ use gatepass::policy::Policy;
 use gatepass::policy::duration::{DisplayDuration, parse_duration};
 use gatepass::release::{HashedRelease, Release};
 use gatepass::token::{SigningKey, keys};
+use gatepass::vocab::Name;
 
 /// Parses `--expires` with the policy duration syntax (`90m`, `7d`, `1h30m`).
 pub fn duration_arg(text: &str) -> Result<Duration, String> {
     parse_duration(text).map_err(|e| format!("{e} (examples: 4h, 7d, 1h30m)"))
+}
+
+/// Parses `--role` and `--waive`: a role or criterion id is a [`Name`], so text a policy can never name is
+/// refused before anything is signed.
+pub fn name_arg(text: &str) -> Result<String, String> {
+    Name::parse(text)
+        .map(Name::into_string)
+        .map_err(|e| format!("{e}; {}", Name::RULE))
 }
 
 /// Loads the signer's private key, warning when others may read it.

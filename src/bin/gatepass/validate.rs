@@ -5,6 +5,7 @@ use anyhow::bail;
 use gatepass::audit::Command;
 use gatepass::evaluate::Outcome;
 use gatepass::gate::{self, PRODUCTION_EVIDENCE, Snapshot};
+use gatepass::vocab::Name;
 
 use crate::EXIT_DENIED;
 use crate::gate_args::{Format, progress};
@@ -31,12 +32,7 @@ pub struct Args {
 }
 
 fn snapshot(arg: &str) -> anyhow::Result<Snapshot> {
-    let named = arg.split_once('=').filter(|(name, _)| {
-        !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-    });
+    let named = arg.split_once('=').filter(|(name, _)| Name::is_valid(name));
     let (name, path) = named.unwrap_or((PRODUCTION_EVIDENCE, arg));
     if path.is_empty() {
         bail!("--metrics {arg:?}: expected FILE or NAME=FILE");
@@ -92,5 +88,18 @@ mod tests {
         let s = snapshot("dir/a=b.json").ok();
         assert_eq!(s.map(|s| s.name), Some("production".to_owned()));
         assert!(snapshot("name=").is_err());
+        // Text before `=` that is not a name (the rule of release.toml) is part of the file's path.
+        for arg in [
+            "-x=m.json",
+            ".x=m.json",
+            &format!("{}=m.json", "a".repeat(65)),
+        ] {
+            let s = snapshot(arg).ok();
+            assert_eq!(
+                s.map(|s| (s.name, s.path)),
+                Some(("production".to_owned(), PathBuf::from(arg))),
+                "{arg}"
+            );
+        }
     }
 }

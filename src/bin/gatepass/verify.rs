@@ -183,11 +183,7 @@ fn summarise(admitted: &Admitted) {
 
 /// A pinned policy digest, in exactly the form tokens carry it: `sha256:<64 lowercase hex>`.
 fn parse_policy_digest(value: &str) -> anyhow::Result<Sha256Digest> {
-    value
-        .strip_prefix("sha256:")
-        .filter(|hex| hex.len() == 64)
-        .and_then(|hex| hex.parse().ok())
-        .with_context(|| {
+    Sha256Digest::from_prefixed(value).ok().with_context(|| {
             format!(
                 "--policy-digest {value:?}: expected `sha256:` and 64 lowercase hex characters, as in the token's `policy.digest`"
             )
