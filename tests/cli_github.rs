@@ -726,3 +726,85 @@ approvals = [{{ role = "reviewers", count = 2 }}, {{ role = "compliance", count 
     let o = decide();
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
+
+/// With `[people]`, a GitHub team counts only the logins `[people]` lists: an unlisted member
+/// could be a person who also signs with a key, and would count twice.
+#[test]
+fn with_people_a_team_counts_only_listed_logins() {
+    let dir = tempfile::tempdir().unwrap();
+    let (policy, release) = github_release(dir.path());
+    let jwk = root()
+        .join("keys/approvers/mokafor.jwk.json")
+        .display()
+        .to_string();
+    let write = |people: &str| {
+        std::fs::write(
+            &policy,
+            format!(
+                r#"id = "summarizer-production"
+environment = "production"
+issuer = "gatepass:acme-ml"
+
+[people]
+{people}
+
+[roles]
+compliance = {{ people = ["mokafor"], github = ["@acme/compliance"] }}
+
+[[criteria]]
+id = "sign-off"
+gate = "stakeholder"
+approvals = [{{ role = "compliance", count = 2 }}]
+"#
+            ),
+        )
+        .unwrap();
+    };
+    let approvals = dir.path().join("approvals");
+    std::fs::create_dir(&approvals).unwrap();
+    let signed = gatepass()
+        .args(["approve", "--key"])
+        .arg(root().join("keys/approvers/mokafor.key"))
+        .arg("--release")
+        .arg(&release)
+        .args(["--environment", "production", "--role", "compliance"])
+        .args(["--approver", "mokafor", "--out"])
+        .arg(approvals.join("mokafor.jwt"))
+        .output()
+        .unwrap();
+    assert_eq!(code(&signed), 0, "{}", stderr(&signed));
+    let decide = || {
+        let gh = Github::start();
+        gh.scenario();
+        let runner = Runner::new();
+        let mut cmd = gatepass();
+        cmd.arg("check")
+            .arg("--policy")
+            .arg(&policy)
+            .arg("--release")
+            .arg(&release)
+            .arg("--approvals")
+            .arg(&approvals)
+            .arg("--github-approvals");
+        runner.apply(with_run(&mut cmd, &gh)).output().unwrap()
+    };
+    // mokafor signs with a key and approves on GitHub as a member of @acme/compliance; the
+    // policy does not list the login, so the team approval does not count as a second person.
+    write(&format!("mokafor = {{ keys = [\"{jwk}\"] }}"));
+    let o = decide();
+    let err = stderr(&o);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(
+        err.contains("lists no person with this login"),
+        "the unlisted team member is reported: {err}"
+    );
+    assert!(err.contains("compliance: 1 of 2"), "{err}");
+    // Listing the login ties it to the person: one person, once.
+    write(&format!(
+        "mokafor = {{ keys = [\"{jwk}\"], github = [\"mokafor\"] }}"
+    ));
+    let o = decide();
+    let err = stderr(&o);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(err.contains("compliance: 1 of 2"), "{err}");
+}

@@ -348,6 +348,13 @@ metric = { evidence = "production", pointer = "/error_rate", max = 0.01 }
             ),
             vec!["low", "standard"],
         ),
+        // A deploy window alone checks nothing about the release.
+        (
+            format!(
+                "{post_only}[[criteria]]\nid = \"w\"\ngate = \"execution\"\nwindow = {{ timezone = \"UTC\", deny = [\"Sat 00:00-Mon 00:00\"] }}\n"
+            ),
+            vec!["low", "standard", "critical"],
+        ),
     ] {
         let path = dir.path().join("policy.toml");
         std::fs::write(
@@ -546,4 +553,43 @@ fn approve_refuses_a_release_that_reaches_outside_its_root() {
         .unwrap();
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(!case.p("a.jwt").exists());
+}
+
+/// A deployer is named by a person id or a GitHub login: ASCII. Anything else is refused rather
+/// than compared with look-alike folding alone.
+#[test]
+fn a_deployer_name_that_is_not_ascii_is_refused() {
+    let case = Case::new(&people_form(), SIGN_OFF);
+    case.approve("jrivera", "ml-lead", "jrivera");
+    case.approve("schen", "product", "schen");
+    for name in [
+        "jrivera\u{2060}",
+        "\u{ff4a}rivera",
+        "jr\u{00ed}vera",
+        "jri\u{0307}vera",
+        "",
+    ] {
+        let out = case.check(&["--deployer", name]).output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(code(&out), 2, "{name:?}: {err}");
+        assert!(err.contains("is not a person id or GitHub login"), "{err}");
+    }
+}
+
+/// Counted approvals name the person as the policy does, however the record spelled a login.
+#[test]
+fn counted_approvals_name_the_person_as_the_policy_does() {
+    let case = Case::new(&people_form(), SIGN_OFF);
+    case.approve("jrivera", "ml-lead", "JRivera");
+    case.approve("schen", "product", "schen");
+    let out = case.check(&["--format", "json"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let approvers: Vec<&str> = d["approvals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["approver"].as_str().unwrap())
+        .collect();
+    assert_eq!(approvers, ["jrivera", "schen"]);
 }

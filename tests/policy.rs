@@ -890,3 +890,28 @@ fn the_example_in_the_docs_loads() {
         Policy::from_str_at(&doc[start..end], "docs/policy.toml").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(policy.criteria.len(), 3);
 }
+
+/// A quorum is at most 100: larger counts are configuration errors, also for GitHub teams whose
+/// size is unknown.
+#[test]
+fn a_quorum_is_at_most_100() {
+    let text = r#"id = "p"
+environment = "production"
+issuer = "i"
+[roles]
+compliance = { github = ["@acme/compliance"] }
+[[criteria]]
+id = "sign-off"
+gate = "stakeholder"
+approvals = [{ role = "compliance", count = 4000000000 }]
+"#;
+    let p = problems(text);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].kind, K::UnreachableCount);
+    assert!(
+        p[0].message.contains("a quorum is at most 100"),
+        "{}",
+        p[0].message
+    );
+    assert_eq!((p[0].line, p[0].col), (9, 45));
+}
