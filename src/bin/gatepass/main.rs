@@ -92,8 +92,14 @@ fn main() -> ExitCode {
             // Evidence text in an error was escaped where it entered it; this catches what is left without
             // breaking the error's own lines.
             let text = format!("{err:#}");
+            // Rendered diagnostics name their own severity (`error[unknown-key]: …`).
+            let prefix = if text.starts_with("error[") {
+                "gatepass: "
+            } else {
+                "gatepass: error: "
+            };
             eprintln!(
-                "gatepass: error: {}",
+                "{prefix}{}",
                 gatepass::untrusted::escape_keeping_lines(&text)
             );
             fence::close();
