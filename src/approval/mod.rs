@@ -15,6 +15,7 @@
 //! - The gate calls [`collect()`] to turn record files into [`Collected`] approvals, exception
 //!   grants and ignored records.
 
+mod check;
 pub mod collect;
 pub mod exception;
 pub mod record;
@@ -52,3 +53,6 @@ pub struct ExceptionGrant {
     /// The file it came from.
     pub origin: String,
 }
+
+#[cfg(test)]
+mod tests;
