@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use super::exception::{EXCEPTION_TYP, ExceptionRecord};
+use super::exception::{EXCEPTION_TYP, ExceptionGrant, ExceptionRecord};
 use super::record::{APPROVAL_TYP, ApprovalRecord, RecordError, ReleaseRef, timestamp};
-use super::{Approval, ExceptionGrant, Ignored, Source};
+use crate::criteria::approvals::{Approval, Ignored, Source};
 use crate::policy::duration::DisplayDuration;
 use crate::policy::{PersonRef, Policy};
 use crate::token::{Rejection, b64, json};

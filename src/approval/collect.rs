@@ -33,8 +33,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use super::check::Collector;
+use super::exception::ExceptionGrant;
 use super::record::ReleaseRef;
-use super::{Approval, ExceptionGrant, Ignored};
+use crate::criteria::approvals::{Approval, Ignored};
 use crate::policy::Policy;
 
 /// Largest record file read; records are a few hundred bytes.
