@@ -11,7 +11,7 @@ use crate::criteria::approvals::RoleIndex;
 use crate::criteria::{self, CriterionKind, EvidenceRef, ParseCtx};
 use crate::diag::DiagnosticKind as K;
 use crate::diag::reader::{GATES, Span, TIERS, Value, list, show};
-use crate::policy::{Criterion, Location};
+use crate::policy::model::{Criterion, Location};
 use crate::vocab::{Gate, Tier};
 
 /// The keys of a criterion besides its check (one of [`criteria::keys`]).

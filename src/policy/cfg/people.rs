@@ -9,7 +9,7 @@ use super::checker::Checker;
 use crate::criteria::approvals::{RoleIndex, RoleInfo};
 use crate::diag::DiagnosticKind as K;
 use crate::diag::reader::{NAME_HELP, Span, Value, is_name, show, suggest};
-use crate::policy::Role;
+use crate::policy::model::Role;
 use crate::policy::people::{KeyRef, Person, skeleton};
 
 const ROLE_KEYS: &[&str] = &["people", "keys", "github"];
