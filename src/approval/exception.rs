@@ -22,6 +22,7 @@
 //! `exp - iat` must not exceed the policy's `[exceptions].max_ttl`; a longer one is reported as
 //! ignored, not shortened (see `docs/approvals.md`).
 
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::record::{
@@ -112,6 +113,31 @@ impl ExceptionRecord {
         verified.record.validate()?;
         Ok(verified)
     }
+}
+
+/// A verified exception record: a release manager waives named criteria for this release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExceptionGrant {
+    /// The role the signer holds (the policy's `[exceptions].approvers.role`).
+    pub role: String,
+    /// Who signed, for display.
+    pub approver: String,
+    /// The person the policy resolves the signing key to, as for [`Approval`](super::Approval).
+    pub person: String,
+    /// Criterion ids waived.
+    pub waived: Vec<String>,
+    /// Why.
+    pub reason: String,
+    /// The recorded risk acceptance.
+    pub risk_acceptance: String,
+    /// When it was signed.
+    pub at: Timestamp,
+    /// When it expires: the record's `exp`, always set. Collection ignores a record whose
+    /// `exp - iat` exceeds `[exceptions].max_ttl` rather than shortening it, so this is never
+    /// later than `at + max_ttl`.
+    pub expires: Timestamp,
+    /// The file it came from.
+    pub origin: String,
 }
 
 #[cfg(test)]

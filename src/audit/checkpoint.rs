@@ -9,8 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::anchor::Anchor;
 use super::line;
-use super::verify::Anchor;
 use crate::hash::Sha256Digest;
 use crate::token::verify::{Rejection, verify_jws};
 use crate::token::{Jwks, SigningKey, mint};

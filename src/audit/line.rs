@@ -140,11 +140,11 @@ pub(crate) fn check(line: &[u8]) -> Result<(CheckedLine, Signed<'_>), LineFault>
             LineFault::InvalidJson(format!("not valid JSON: {e}"))
         }
     })?;
-    if chain.v != super::RECORD_VERSION {
+    if chain.v != super::record::RECORD_VERSION {
         return Err(LineFault::NotARecord(format!(
             "record format version {} (this gatepass reads version {})",
             chain.v,
-            super::RECORD_VERSION
+            super::record::RECORD_VERSION
         )));
     }
     let Some((prefix, suffix, own)) = layout.filter(|(_, suffix, _)| {

@@ -40,8 +40,8 @@ pub struct Appended {
 
 impl Appended {
     /// The record as an external anchor (`SEQ:HEX`).
-    pub fn anchor(&self) -> super::Anchor {
-        super::Anchor {
+    pub fn anchor(&self) -> super::anchor::Anchor {
+        super::anchor::Anchor {
             seq: self.seq,
             line_hash: self.line_hash,
         }
@@ -285,7 +285,7 @@ impl AuditLog {
                 });
             }
         };
-        record.v = super::RECORD_VERSION;
+        record.v = super::record::RECORD_VERSION;
         record.seq = seq;
         record.prev = prev;
         let bytes = line::encode(record, signer).map_err(|e| AppendError::Encode {

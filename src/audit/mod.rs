@@ -13,6 +13,7 @@
 //! previous line (`prev`) and of its own bytes (`hash`), and optionally the gate's Ed25519
 //! signature (`sig`). The layout, the guarantees and their limits are in `docs/audit.md`.
 
+mod anchor;
 mod checkpoint;
 mod line;
 mod log;
@@ -20,6 +21,7 @@ pub mod record;
 pub mod report;
 mod verify;
 
+pub use anchor::{Anchor, AnchorParseError};
 pub use checkpoint::{
     CHECKPOINT_TYP, Checkpoint, CheckpointError, VerifiedCheckpoint, sign_checkpoint,
     verify_checkpoint,
@@ -28,8 +30,7 @@ pub use line::{GENESIS, MAX_LINE_BYTES};
 pub use log::{AppendError, Appended, AuditLog, RepairError, Repaired};
 pub use record::{Actor, Command, RECORD_VERSION, Record, Verdict};
 pub use verify::{
-    Anchor, AnchorParseError, Break, BreakKind, ChainChecker, ChainReport, VerifyError,
-    VerifyOptions, verify_log,
+    Break, BreakKind, ChainChecker, ChainReport, VerifyError, VerifyOptions, verify_log,
 };
 
 #[cfg(test)]
