@@ -1,12 +1,11 @@
 //! Interoperability with an independent JOSE implementation (PyJWT with `cryptography`):
 //! gatepass tokens verify there, and tokens PyJWT signs with a gatepass key verify here.
 //!
-//! PyJWT is installed from PyPI into the target directory on first use (pinned in
-//! `tests/interop/requirements.txt`).
+//! PyJWT is installed from PyPI into the target directory on first use (`support/python.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use gatepass::hash::Sha256Digest;
@@ -14,42 +13,8 @@ use gatepass::token::{Audience, Claims, Jwks, PolicyClaim, ReleaseClaim, Signing
 
 #[path = "support/cli.rs"]
 mod cli;
-
-fn python_env() -> PathBuf {
-    let site = Path::new(env!("CARGO_TARGET_TMPDIR")).join("interop-python");
-    let req = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/requirements.txt");
-    let pinned = std::fs::read_to_string(&req).unwrap();
-    let version = pinned.trim().rsplit("==").next().unwrap().to_owned();
-    let probe = Command::new("python3")
-        .args([
-            "-c",
-            &format!("import jwt, cryptography, sys; sys.exit(jwt.__version__ != {version:?})"),
-        ])
-        .env("PYTHONPATH", &site)
-        .status()
-        .expect("python3 is required for the interoperability tests");
-    if !probe.success() {
-        // A stale or partial install: start from an empty directory.
-        let _ = std::fs::remove_dir_all(&site);
-        let status = Command::new("python3")
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-warn-script-location",
-            ])
-            .arg("--target")
-            .arg(&site)
-            .arg("-r")
-            .arg(&req)
-            .status()
-            .expect("run pip");
-        assert!(status.success(), "pip could not install {}", req.display());
-    }
-    site
-}
+#[path = "support/python.rs"]
+mod python;
 
 fn python(site: &Path, args: &[&str]) -> String {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/pyjwt_check.py");
@@ -97,7 +62,7 @@ fn claims() -> Claims {
 
 #[test]
 fn pyjwt_verifies_gatepass_tokens_and_gatepass_verifies_pyjwt_tokens() {
-    let site = python_env();
+    let site = python::pyjwt_site();
     let dir = tempfile::tempdir().unwrap();
     let key = SigningKey::generate().unwrap();
     let jwks = dir.path().join("jwks.json");
