@@ -82,6 +82,11 @@ fn design_example_loads_as_written() {
             pointer: "/hallucination_rate".into(),
             min: None,
             max: Some(0.05),
+            check: gatepass::evidence::metric::Check {
+                max: Some(0.05),
+                ..Default::default()
+            },
+            baseline: None,
         }
     );
     assert!(matches!(
