@@ -273,8 +273,9 @@ pub(crate) fn parse(
         }
         _ => {}
     }
-    if let (Some(Some(_)), Some(None), Some(None), Some(v)) =
-        (aggregate, min, max, t.get("aggregate"))
+    if !conflict
+        && let (Some(Some(_)), Some(None), Some(None), Some(v)) =
+            (aggregate, min, max, t.get("aggregate"))
     {
         r.report(
             K::MissingKey,
@@ -288,7 +289,9 @@ pub(crate) fn parse(
     let checks_something = !matches!((min, max), (Some(None), Some(None)))
         || t.contains_key("equals")
         || t.contains_key("in")
-        || t.contains_key("baseline");
+        || ["baseline", "aggregate", "max_drop", "max_rise"]
+            .iter()
+            .any(|k| t.contains_key(*k));
     if !checks_something && !conflict {
         r.report(
             K::MissingKey,
