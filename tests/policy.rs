@@ -924,6 +924,28 @@ fn metric_pass_rates_aggregates_and_baselines_parse() {
     );
 }
 
+/// Every `metric = ..` line of the `metric` section of docs/policy.md parses as a criterion.
+#[test]
+fn the_metric_examples_in_the_docs_parse() {
+    let doc = std::fs::read_to_string("docs/policy.md").unwrap();
+    let section = doc
+        .split("### `metric`")
+        .nth(1)
+        .and_then(|s| s.split("\n### ").next())
+        .unwrap();
+    let lines = section
+        .lines()
+        .filter(|l| l.starts_with("metric = "))
+        .collect::<Vec<_>>();
+    assert_eq!(lines.len(), 5, "{section}");
+    for line in lines {
+        let text = [ROOT, &crit(line)].concat();
+        if let Err(e) = Policy::from_str_at(&text, "docs/policy.md") {
+            panic!("{line}\n{e}");
+        }
+    }
+}
+
 const THREE_PROBLEMS: &str = r#"id = "summarizer-production"
 environment = "production"
 issuer = "gatepass:acme-ml"

@@ -1,11 +1,16 @@
-//! `metric`: numbers in a JSON evidence file within bounds.
+//! `metric`: values in a JSON evidence file within bounds, equal to accepted values, passing in a share, as an
+//! aggregate, or against a baseline.
 //!
 //! ```toml
 //! metric = { evidence = "eval", pointer = "/categories/*/accuracy", min = 0.90 }
+//! metric = { evidence = "promptfoo", pointer = "/results/results/*/success", equals = true, at_least = 0.95 }
+//! metric = { evidence = "lm_eval", pointer = "/results/*/acc,none", aggregate = "mean", min = 0.60, missing = "skip" }
+//! metric = { evidence = "eval", pointer = "/categories/*/accuracy", baseline = "eval_prod", max_drop = 0.01 }
 //! ```
 //!
 //! The pointer is RFC 6901 with `*` segments (every key or index); reading the document and
-//! comparing the selected values is [`crate::evidence::metric`].
+//! comparing the selected values is [`crate::evidence::metric`]. Which keys combine is checked here, each
+//! mistake reported at the key.
 
 use super::{CriterionKind, Held, HoldCtx, ParseCtx};
 use crate::diag::DiagnosticKind as K;

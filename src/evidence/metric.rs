@@ -1,13 +1,16 @@
-//! `metric` criteria: a number in a JSON evidence file, found by JSON pointer, held against `min` / `max`.
+//! `metric` criteria: values in a JSON evidence file, found by JSON pointer, held against a [`Check`]: bounds
+//! (`min` / `max`), accepted values (`equals` / `in`), a share that must pass (`at_least`), an aggregate, or the
+//! change from a baseline document (`max_drop` / `max_rise`).
 //!
 //! Pointers follow RFC 6901 (`/categories/billing/accuracy`, `~0` for `~`, `~1` for `/`), with one extension: a
 //! segment that is exactly `*` expands to every key of an object or every index of an array, so
-//! `/categories/*/accuracy` checks the accuracy of every category. Several `*` may appear. Every expanded value must
-//! pass, and each failing one is reported by its concrete pointer. Because `*` is reserved, an object key that is
-//! literally `*` cannot be addressed.
+//! `/categories/*/accuracy` checks the accuracy of every category. Several `*` may appear. Each failing value is
+//! reported by its concrete pointer, and an array element also by its `description`, `name` or `id`. Because `*`
+//! is reserved, an object key that is literally `*` cannot be addressed.
 //!
-//! The evaluation fails closed: a missing value, `null`, a string (even `"0.9"`), a bool, an object or array where
-//! a number is expected, and a `*` that expands to nothing each fail the criterion.
+//! The evaluation fails closed: a missing value (unless `missing = "skip"` leaves a `*` branch out), `null`, a
+//! string (even `"0.9"`), a bool, an object or array where a number is expected, `NaN` and infinities (read from
+//! Python-written JSON, see [`super::parse_json`]), and a pointer that selects nothing each fail.
 
 use std::fmt;
 
