@@ -489,6 +489,15 @@ pub fn evaluate_check(
             }
         })
         .collect::<Vec<_>>();
+    if check.missing == Missing::Skip {
+        // A value the baseline lacks cannot be compared: left out like a missing key.
+        readings.retain(|r| {
+            !matches!(
+                r.baseline,
+                Some(Observed::Missing(Absence::NoSuchKey { .. }) | Observed::NoMatch)
+            )
+        });
+    }
     if let (Some(_), Some(base)) = (check.regression, baseline) {
         // A value the baseline has and the evidence lost is a regression too (unless skipped).
         for gone in resolve(base, &segments) {
@@ -513,7 +522,8 @@ pub fn evaluate_check(
             let passing = readings.iter().filter(|r| r.passed).count();
             let met = !readings.is_empty()
                 && match check.at_least {
-                    Some(fraction) => passing as f64 >= fraction * readings.len() as f64,
+                    // `passing` is a whole number: the slack only absorbs the rounding of 0.95 × 20.
+                    Some(fraction) => passing as f64 >= fraction * readings.len() as f64 - 1e-9,
                     None => passing == readings.len(),
                 };
             (met, found_text(&readings, wildcard, check, pointer))
@@ -1476,6 +1486,20 @@ mod tests {
     }
 
     #[test]
+    fn at_least_is_exact_at_the_boundary() {
+        // 0.7 × 10 is 7.000000000000001 in binary: 7 of 10 must still pass, 6 must not.
+        let doc =
+            |passing: usize| Value::Array((0..10).map(|i| Value::Bool(i < passing)).collect());
+        let c = Check {
+            one_of: Some(vec![Literal::Bool(true)]),
+            at_least: Some(0.7),
+            ..check()
+        };
+        assert!(evaluate_check(&doc(7), "/*", &c, None).met);
+        assert!(!evaluate_check(&doc(6), "/*", &c, None).met);
+    }
+
+    #[test]
     fn labels_prefer_names_over_ids() {
         let o = evaluate_check(
             &promptfoo(),
@@ -1656,6 +1680,24 @@ mod tests {
             o.failures().nth(2).map(|r| r.pointer.as_str()),
             Some("/categories/refunds/accuracy")
         );
+        let skip = Check {
+            missing: Missing::Skip,
+            ..c.clone()
+        };
+        let o = evaluate_check(&cand, "/categories/*/accuracy", &skip, Some(&prod));
+        assert_eq!(
+            o.failures().map(|r| r.pointer.as_str()).collect::<Vec<_>>(),
+            ["/categories/billing/accuracy"]
+        );
+        assert_eq!(o.readings.len(), 2);
+        // Nothing left to compare is no pass.
+        let o = evaluate_check(
+            &json!({"categories": {"x": {"accuracy": 1}}}),
+            "/categories/*/accuracy",
+            &skip,
+            Some(&prod),
+        );
+        assert!(!o.met, "{o:?}");
         // Exactly the allowed drop passes despite binary rounding.
         let same = json!({"categories": {"billing": {"accuracy": 0.92}}});
         let base = json!({"categories": {"billing": {"accuracy": 0.93}}});
