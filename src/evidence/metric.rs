@@ -1635,6 +1635,12 @@ mod tests {
         }
         let o = evaluate(&doc, "/results/truthfulqa_gen/acc,none", None, Some(1.0));
         assert_eq!(o.found, "NaN");
+        let o = evaluate(&doc, "/results/truthfulqa_gen", None, Some(1.0));
+        assert!(
+            o.found.starts_with("not a number: {\"acc,none\":NaN,"),
+            "{}",
+            o.found
+        );
         let c = Check {
             one_of: Some(vec![Literal::String("NaN".into())]),
             ..check()

@@ -211,7 +211,7 @@ const PREVIEW_CHARS: usize = 60;
 
 /// Compact JSON text of a value for human strings, cut to a readable length.
 pub(crate) fn preview(value: &Value) -> String {
-    let text = value.to_string();
+    let text = nonfinite::unmark(&value.to_string());
     truncate(&text, PREVIEW_CHARS)
 }
 

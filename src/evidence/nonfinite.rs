@@ -58,6 +58,18 @@ pub(crate) fn rewrite(bytes: &[u8]) -> Option<Vec<u8>> {
     Some(buf)
 }
 
+/// Compact JSON text (as `serde_json` writes it) with each marker shown as the literal it stands for.
+pub(crate) fn unmark(json: &str) -> String {
+    if !json.contains("gatepass:nonfinite:") {
+        return json.to_owned();
+    }
+    LITERALS
+        .iter()
+        .fold(json.to_owned(), |text, (literal, marker)| {
+            text.replace(marker, &String::from_utf8_lossy(literal))
+        })
+}
+
 /// The literal a marker string stands for (`NaN`, `Infinity`, `-Infinity`), if `s` is one.
 pub(crate) fn literal(s: &str) -> Option<&'static str> {
     let name = s.strip_prefix(PREFIX)?;
@@ -81,6 +93,12 @@ mod tests {
         assert_eq!(literal(v["b"][1].as_str().unwrap()), Some("-Infinity"));
         assert_eq!(v["c"], "NaN \" Infinity");
         assert_eq!(literal("NaN"), None);
+    }
+
+    #[test]
+    fn markers_inside_values_are_shown_as_written() {
+        let v = crate::evidence::parse_json(b"{\"a\": [NaN, -Infinity]}").unwrap();
+        assert_eq!(unmark(&v.to_string()), r#"{"a":[NaN,-Infinity]}"#);
     }
 
     #[test]
