@@ -79,7 +79,7 @@ pub(crate) fn literal(s: &str) -> Option<&'static str> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -99,6 +99,18 @@ mod tests {
     fn markers_inside_values_are_shown_as_written() {
         let v = crate::evidence::parse_json(b"{\"a\": [NaN, -Infinity]}").unwrap();
         assert_eq!(unmark(&v.to_string()), r#"{"a":[NaN,-Infinity]}"#);
+    }
+
+    #[test]
+    fn every_prefix_is_handled_without_panic() {
+        let text = br#"{"a\"NaN": [NaN, -Infinity, Infinity], "b": "\\", "c": -Inf}"#;
+        for end in 0..=text.len() {
+            let prefix = &text[..end];
+            let _ = rewrite(prefix);
+            let _ = crate::evidence::parse_json(prefix);
+        }
+        // `-Inf` is not a literal Python writes: it stays an error.
+        assert!(crate::evidence::parse_json(text).is_err());
     }
 
     #[test]
