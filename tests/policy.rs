@@ -82,6 +82,11 @@ fn design_example_loads_as_written() {
             pointer: "/hallucination_rate".into(),
             min: None,
             max: Some(0.05),
+            check: gatepass::evidence::metric::Check {
+                max: Some(0.05),
+                ..Default::default()
+            },
+            baseline: None,
         }
     );
     assert!(matches!(
@@ -744,6 +749,201 @@ fn broken_policies_report_the_problem_at_its_place() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The metric keys of issue 11: each rejected combination is reported at the key that conflicts.
+#[test]
+fn metric_keys_are_checked_where_written() {
+    // (body of `metric = { .. }`, kind, message, text the column points at)
+    let cases: &[(&str, K, &str, &str)] = &[
+        (
+            r#"pointer = "/r/*/ok", equals = true, min = 0.5"#,
+            K::BadValue,
+            "`metric` of criterion `c` has both `equals` and `min`",
+            "0.5",
+        ),
+        (
+            r#"pointer = "/r/*/ok", equals = true, in = [true]"#,
+            K::BadValue,
+            "`metric` of criterion `c` has both `equals` and `in`",
+            "[true]",
+        ),
+        (
+            r#"pointer = "/r/*/ok", aggregate = "mean", equals = 1"#,
+            K::BadValue,
+            "`metric` of criterion `c` has both `aggregate` and `equals`",
+            "1 }",
+        ),
+        (
+            r#"pointer = "/r/*/acc", aggregate = "mean", min = 0.6, at_least = 0.9"#,
+            K::BadValue,
+            "`metric` of criterion `c` has both `aggregate` and `at_least`",
+            "0.9",
+        ),
+        (
+            r#"pointer = "/r/*/ok", equals = true, at_least = 1.5"#,
+            K::BadValue,
+            "`at_least` of `metric` of criterion `c` must be a fraction from 0 to 1, found 1.5",
+            "1.5",
+        ),
+        (
+            r#"pointer = "/r/*/ok", equals = true, at_least = -0.1"#,
+            K::BadValue,
+            "`at_least` of `metric` of criterion `c` must be a fraction from 0 to 1, found -0.1",
+            "-0.1",
+        ),
+        (
+            r#"pointer = "/c/*/acc", baseline = "eval_prod""#,
+            K::MissingKey,
+            "`metric` of criterion `c` has a `baseline` but neither `max_drop` nor `max_rise`",
+            "\"eval_prod\"",
+        ),
+        (
+            r#"pointer = "/c/*/acc", max_drop = 0.01"#,
+            K::MissingKey,
+            "`metric` of criterion `c` has `max_drop` but no `baseline`",
+            "0.01",
+        ),
+        (
+            r#"pointer = "/c/*/acc", baseline = "eval_prod", max_drop = -0.01"#,
+            K::BadValue,
+            "`max_drop` of `metric` of criterion `c` must not be negative, found -0.01",
+            "-0.01",
+        ),
+        (
+            r#"pointer = "/c/*/acc", baseline = "eval_prod", max_drop = 0.01, max_rise = 0.01"#,
+            K::BadValue,
+            "`metric` of criterion `c` has both `max_drop` and `max_rise`",
+            "0.01 }",
+        ),
+        (
+            r#"pointer = "/c/*/acc", aggregate = "mean", baseline = "eval_prod", max_drop = 0.01, min = 0.5"#,
+            K::BadValue,
+            "`metric` of criterion `c` has both `aggregate` and `baseline`",
+            "\"eval_prod\"",
+        ),
+        (
+            r#"pointer = "/c/*/acc", aggregate = "mean""#,
+            K::MissingKey,
+            "`metric` of criterion `c` has an `aggregate` but neither `min` nor `max`",
+            "\"mean\"",
+        ),
+        (
+            r#"pointer = "/c/*/acc", aggregate = "avg", min = 0.5"#,
+            K::UnknownValue,
+            "unknown aggregate `avg` in `aggregate` of `metric` of criterion `c`",
+            "\"avg\"",
+        ),
+        (
+            r#"pointer = "/c/*/acc", missing = "ignore", min = 0.5"#,
+            K::UnknownValue,
+            "unknown missing mode `ignore` in `missing` of `metric` of criterion `c`",
+            "\"ignore\"",
+        ),
+        (
+            r#"pointer = "/r/*/ok", in = []"#,
+            K::EmptyList,
+            "`in` of `metric` of criterion `c` is empty",
+            "[]",
+        ),
+        (
+            r#"pointer = "/r/*/ok", equals = { a = 1 }"#,
+            K::WrongType,
+            "`equals` of `metric` of criterion `c` must be a bool, a string or a number, found a table",
+            "{ a = 1 }",
+        ),
+        (
+            r#"pointer = "/r/*/ok", equals = nan"#,
+            K::BadValue,
+            "`equals` of `metric` of criterion `c` must be a finite number",
+            "nan",
+        ),
+        (
+            r#"pointer = "/c/*/acc", baseline = "eval prod", max_drop = 0.01"#,
+            K::BadValue,
+            "invalid name `eval prod` in `baseline` of `metric` of criterion `c`",
+            "\"eval prod\"",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (i, (body, kind, message, at)) in cases.iter().enumerate() {
+        let line = format!("metric = {{ evidence = \"eval\", {body} }}");
+        let col = line
+            .find(at)
+            .map(|c| c + 1)
+            .unwrap_or_else(|| panic!("case {i}: {at}"));
+        let text = [ROOT, &crit(&line)].concat();
+        let found = problems(&text);
+        let got: Vec<(K, &str, (usize, usize))> = found
+            .iter()
+            .map(|d| (d.kind, d.message.as_str(), (d.line, d.col)))
+            .collect();
+        if got != [(*kind, *message, (7, col))] {
+            failures.push(format!("case {i} {body}: {got:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The syntax of issue 11, exactly as written there, is accepted.
+#[test]
+fn metric_pass_rates_aggregates_and_baselines_parse() {
+    let text = [
+        ROOT,
+        &crit(
+            r#"metric = { evidence = "promptfoo", pointer = "/results/results/*/success", equals = true, at_least = 0.95 }"#,
+        ),
+        "[[criteria]]\nid = \"lm\"\ngate = \"technical\"\n",
+        "metric = { evidence = \"lm_eval\", pointer = \"/results/*/acc,none\", aggregate = \"mean\", min = 0.60, missing = \"skip\" }\n",
+        "[[criteria]]\nid = \"reg\"\ngate = \"technical\"\n",
+        "metric = { evidence = \"eval\", pointer = \"/categories/*/accuracy\", baseline = \"eval_prod\", max_drop = 0.01 }\n",
+        "[[criteria]]\nid = \"grades\"\ngate = \"technical\"\n",
+        "metric = { evidence = \"inspect\", pointer = \"/samples/*/scores/match/value\", in = [\"C\", \"P\"], at_least = 0.8 }\n",
+    ]
+    .concat();
+    let policy = Policy::from_str_at(&text, "policy.toml").unwrap_or_else(|e| panic!("{e}"));
+    let reads = policy
+        .criteria
+        .iter()
+        .map(|c| {
+            c.kind
+                .reads()
+                .into_iter()
+                .map(|(n, _)| n.to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect::<Vec<_>>();
+    assert_eq!(
+        reads,
+        [
+            vec!["promptfoo".to_owned()],
+            vec!["lm_eval".to_owned()],
+            vec!["eval".to_owned(), "eval_prod".to_owned()],
+            vec!["inspect".to_owned()],
+        ]
+    );
+}
+
+/// Every `metric = ..` line of the `metric` section of docs/policy.md parses as a criterion.
+#[test]
+fn the_metric_examples_in_the_docs_parse() {
+    let doc = std::fs::read_to_string("docs/policy.md").unwrap();
+    let section = doc
+        .split("### `metric`")
+        .nth(1)
+        .and_then(|s| s.split("\n### ").next())
+        .unwrap();
+    let lines = section
+        .lines()
+        .filter(|l| l.starts_with("metric = "))
+        .collect::<Vec<_>>();
+    assert_eq!(lines.len(), 5, "{section}");
+    for line in lines {
+        let text = [ROOT, &crit(line)].concat();
+        if let Err(e) = Policy::from_str_at(&text, "docs/policy.md") {
+            panic!("{line}\n{e}");
+        }
+    }
 }
 
 const THREE_PROBLEMS: &str = r#"id = "summarizer-production"

@@ -55,6 +55,10 @@ pub enum CriterionKind {
         min: Option<f64>,
         /// Every selected value must be at most this.
         max: Option<f64>,
+        /// `equals`, `in`, `at_least`, `aggregate`, `missing`, `max_drop` / `max_rise` (bounds in `min`/`max`).
+        check: crate::evidence::metric::Check,
+        /// The evidence file of the same shape that `max_drop` / `max_rise` compare with.
+        baseline: Option<String>,
     },
     /// `sarif`: no open SARIF result at or above a severity.
     Sarif {
@@ -231,6 +235,11 @@ impl CriterionKind {
     /// The evidence names this kind reads, in the order written.
     pub fn evidence_names(&self) -> Vec<&str> {
         match self {
+            Self::Metric {
+                evidence,
+                baseline: Some(baseline),
+                ..
+            } => vec![evidence.as_str(), baseline.as_str()],
             Self::Metric { evidence, .. }
             | Self::Sarif { evidence, .. }
             | Self::Junit { evidence, .. } => vec![evidence.as_str()],
@@ -243,7 +252,12 @@ impl CriterionKind {
     /// The evidence files whose contents this kind reads, with the format each is parsed as.
     pub fn reads(&self) -> Vec<(&str, Format)> {
         match self {
-            Self::Metric { evidence, .. } => vec![(evidence.as_str(), Format::Json)],
+            Self::Metric {
+                evidence, baseline, ..
+            } => std::iter::once(evidence)
+                .chain(baseline)
+                .map(|e| (e.as_str(), Format::Json))
+                .collect(),
             Self::Contract { evidence, expect } => {
                 vec![
                     (evidence.as_str(), Format::Json),
@@ -262,9 +276,10 @@ impl CriterionKind {
             Self::Metric {
                 evidence,
                 pointer,
-                min,
-                max,
-            } => metric::hold(cx, evidence, pointer, *min, *max),
+                check,
+                baseline,
+                ..
+            } => metric::hold(cx, evidence, pointer, check, baseline.as_deref()),
             Self::Sarif { evidence, fail_on } => sarif::hold(cx, evidence, *fail_on),
             Self::Junit {
                 evidence,

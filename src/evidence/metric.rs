@@ -1,19 +1,23 @@
-//! `metric` criteria: a number in a JSON evidence file, found by JSON pointer, held against `min` / `max`.
+//! `metric` criteria: values in a JSON evidence file, found by JSON pointer, held against a [`Check`]: bounds
+//! (`min` / `max`), accepted values (`equals` / `in`), a share that must pass (`at_least`), an aggregate, or the
+//! change from a baseline document (`max_drop` / `max_rise`).
 //!
 //! Pointers follow RFC 6901 (`/categories/billing/accuracy`, `~0` for `~`, `~1` for `/`), with one extension: a
 //! segment that is exactly `*` expands to every key of an object or every index of an array, so
-//! `/categories/*/accuracy` checks the accuracy of every category. Several `*` may appear. Every expanded value must
-//! pass, and each failing one is reported by its concrete pointer. Because `*` is reserved, an object key that is
-//! literally `*` cannot be addressed.
+//! `/categories/*/accuracy` checks the accuracy of every category. Several `*` may appear. Each failing value is
+//! reported by its concrete pointer, and an array element also by its `description`, `name` or `id`. Because `*`
+//! is reserved, an object key that is literally `*` cannot be addressed.
 //!
-//! The evaluation fails closed: a missing value, `null`, a string (even `"0.9"`), a bool, an object or array where
-//! a number is expected, and a `*` that expands to nothing each fail the criterion.
+//! The evaluation fails closed: a missing value (unless `missing = "skip"` leaves a `*` branch out), `null`, a
+//! string (even `"0.9"`), a bool, an object or array where a number is expected, `NaN` and infinities (read from
+//! Python-written JSON, see [`super::parse_json`]), and a pointer that selects nothing each fail.
 
 use std::fmt;
 
 use serde_json::Value;
 
-use super::{Assessment, join_limited, preview, push_token};
+use super::{Assessment, join_limited, nonfinite, preview, push_token, truncate};
+use crate::diag::reader::suggest;
 
 /// One segment of a parsed pointer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -97,12 +101,135 @@ pub fn parse_pointer(pointer: &str) -> Result<Vec<Segment>, PointerError> {
     Ok(segments)
 }
 
+/// What the matched values are held against, beside the pointer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Check {
+    /// Each value (or the aggregate) must be at least this.
+    pub min: Option<f64>,
+    /// Each value (or the aggregate) must be at most this.
+    pub max: Option<f64>,
+    /// Each value must equal one of these (`equals = x` is a list of one, `in = [..]` the list).
+    pub one_of: Option<Vec<Literal>>,
+    /// The fraction of values that must pass, in 0..=1; `None`: every value.
+    pub at_least: Option<f64>,
+    /// Reduce the values to one before `min`/`max` apply.
+    pub aggregate: Option<Aggregate>,
+    /// What a `*` branch without the key does.
+    pub missing: Missing,
+    /// The change each value may make against the same pointer in a baseline document.
+    pub regression: Option<Regression>,
+}
+
+/// A value that `equals` / `in` compares with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    /// `true` or `false`.
+    Bool(bool),
+    /// A string, compared exactly.
+    String(String),
+    /// A number, compared by value (`1` equals `1.0`).
+    Number(f64),
+}
+
+impl Literal {
+    fn matches(&self, value: &Value) -> bool {
+        match (self, value) {
+            (Self::Bool(a), Value::Bool(b)) => a == b,
+            (Self::String(a), Value::String(b)) => nonfinite::literal(b).is_none() && a == b,
+            (Self::Number(a), Value::Number(b)) => b.as_f64().is_some_and(|b| b == *a),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Literal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Bool(b) => write!(f, "{b}"),
+            Self::String(s) => write!(f, "{s:?}"),
+            Self::Number(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// How `aggregate` reduces the matched values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Aggregate {
+    /// The arithmetic mean.
+    Mean,
+    /// The median (the mean of the two middle values for an even count).
+    Median,
+    /// The smallest value.
+    Min,
+    /// The largest value.
+    Max,
+    /// The sum.
+    Sum,
+    /// How many values matched (of any type).
+    Count,
+}
+
+impl Aggregate {
+    /// The policy word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mean => "mean",
+            Self::Median => "median",
+            Self::Min => "min",
+            Self::Max => "max",
+            Self::Sum => "sum",
+            Self::Count => "count",
+        }
+    }
+
+    fn reduce(self, values: &[f64]) -> f64 {
+        let n = values.len() as f64;
+        match self {
+            Self::Mean => values.iter().sum::<f64>() / n,
+            Self::Sum => values.iter().sum(),
+            Self::Count => n,
+            Self::Min => values.iter().copied().fold(f64::INFINITY, f64::min),
+            Self::Max => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            Self::Median => {
+                let mut v = values.to_vec();
+                v.sort_by(f64::total_cmp);
+                let mid = v.len() / 2;
+                match (v.get(mid.wrapping_sub(1)), v.get(mid)) {
+                    (Some(a), Some(b)) if v.len().is_multiple_of(2) => (a + b) / 2.0,
+                    (_, Some(b)) => *b,
+                    _ => f64::NAN,
+                }
+            }
+        }
+    }
+}
+
+/// What a `*` branch without the key does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Missing {
+    /// It fails the criterion (the default).
+    #[default]
+    Fail,
+    /// It is left out; at least one value must still match.
+    Skip,
+}
+
+/// The change a value may make against its baseline.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Regression {
+    /// Higher is better: the value may fall by at most this much.
+    MaxDrop(f64),
+    /// Lower is better: the value may rise by at most this much.
+    MaxRise(f64),
+}
+
 /// The result of holding one metric criterion against a JSON document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricOutcome {
-    /// Every expanded value exists, is a number and is within bounds.
+    /// The check is satisfied.
     pub met: bool,
-    /// The bounds, for people: `≥ 0.9`, `≤ 0.05`, `≥ 0.1 and ≤ 0.9`, or `a number` without bounds.
+    /// The bounds, for people: `≥ 0.9`, `≤ 0.05`, `mean ≥ 0.6`, `= true for at least 95% of values`, ...
     pub expected: String,
     /// What was found, for people: the value (`0.072`), or the failing values by concrete pointer.
     pub found: String,
@@ -133,13 +260,47 @@ impl Assessment for MetricOutcome {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reading {
     /// The concrete pointer (every `*` replaced by the key or index it expanded to). For
-    /// [`Observed::NoMatch`] and [`Absence::NotAContainer`] the unexpanded rest of the pattern follows the
+    /// [`Observed::NoMatch`] and [`Observed::Missing`] the unexpanded rest of the pattern follows the
     /// concrete prefix, for example `/categories/*/accuracy`.
     pub pointer: String,
+    /// A readable name of the array element the value is in (its `description`, `name` or `id`), if any.
+    pub label: Option<String>,
     /// What is there.
     pub observed: Observed,
-    /// Whether this value satisfies the bounds.
+    /// The value at the same pointer in the baseline, when there is one.
+    pub baseline: Option<Observed>,
+    /// Whether this value satisfies the check.
     pub passed: bool,
+}
+
+impl Reading {
+    /// The value for people: `/results/results/3/success ("refuses dosage") = false`, where the walk stopped,
+    /// or `/categories/billing/accuracy: 0.93 → 0.91 (−0.02, allowed −0.01)` against a baseline.
+    pub fn describe(&self, check: &Check) -> String {
+        let name = match &self.label {
+            Some(label) => format!("{} ({label:?})", self.pointer),
+            None => self.pointer.clone(),
+        };
+        match (&self.observed, &self.baseline, check.regression) {
+            (Observed::NoMatch, _, _) => format!("no values matched {}", self.pointer),
+            (Observed::Missing(Absence::NotInEvidence), Some(then), _) => {
+                format!("{name}: in the baseline ({then}), not in the evidence")
+            }
+            // Already names the pointer where the walk stopped.
+            (observed @ Observed::Missing(_), _, _) => observed.to_string(),
+            (Observed::Number(now), Some(Observed::Number(then)), Some(r)) => {
+                format!("{name}: {}", change_text(*then, *now, r))
+            }
+            (now, Some(then @ Observed::Missing(_)), Some(_)) => {
+                format!("{name} = {now}, but the baseline has no value ({then})")
+            }
+            (now, Some(then), Some(_)) => format!("{name}: {then} → {now}"),
+            (Observed::NotANumber(json), _, _) if check.one_of.is_some() => {
+                format!("{name} = {json}")
+            }
+            (observed, _, _) => format!("{name} = {observed}"),
+        }
+    }
 }
 
 /// What a pointer found.
@@ -148,6 +309,8 @@ pub struct Reading {
 pub enum Observed {
     /// A finite number.
     Number(f64),
+    /// `NaN`, `Infinity` or `-Infinity` as Python writes them: never within a bound.
+    NonFinite(&'static str),
     /// Nothing is there.
     Missing(Absence),
     /// Something other than a number: `null`, a string, a bool, an object or an array (as compact JSON,
@@ -161,6 +324,7 @@ impl fmt::Display for Observed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Number(n) => write!(f, "{n}"),
+            Self::NonFinite(literal) => f.write_str(literal),
             Self::Missing(Absence::NotAContainer { at, kind }) => {
                 let at = if at.is_empty() { "the document" } else { at };
                 write!(f, "missing: {at} is {kind}, not an object or array")
@@ -174,7 +338,33 @@ impl fmt::Display for Observed {
                 let noun = if *len == 1 { "element" } else { "elements" };
                 write!(f, "missing: {at} is an array of {len} {noun}")
             }
-            Self::Missing(Absence::NoSuchKey) => f.write_str("missing"),
+            Self::Missing(Absence::NoSuchKey {
+                at,
+                key,
+                nearest,
+                more,
+            }) => {
+                let at = if at.is_empty() { "the document" } else { at };
+                write!(f, "missing: {at} has no key {key:?}")?;
+                match nearest.as_slice() {
+                    [] => Ok(()),
+                    [one] => write!(f, " (did you mean {one:?}?)"),
+                    keys => {
+                        let keys = keys
+                            .iter()
+                            .map(|k| format!("{k:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        match more {
+                            0 => write!(f, " (it has {keys})"),
+                            n => write!(f, " (it has {keys} and {n} more)"),
+                        }
+                    }
+                }
+            }
+            Self::Missing(Absence::NotInEvidence) => {
+                f.write_str("missing: in the baseline, not in the evidence")
+            }
             Self::NotANumber(json) => write!(f, "not a number: {json}"),
             Self::NoMatch => f.write_str("no values matched"),
         }
@@ -186,7 +376,16 @@ impl fmt::Display for Observed {
 #[non_exhaustive]
 pub enum Absence {
     /// The object has no such key.
-    NoSuchKey,
+    NoSuchKey {
+        /// Concrete pointer of the object (empty for the whole document).
+        at: String,
+        /// The key that is not there.
+        key: String,
+        /// The closest key when one is close (a typo), else the first few keys of the object.
+        nearest: Vec<String>,
+        /// How many more keys the object has than `nearest` shows.
+        more: usize,
+    },
     /// The array is shorter than the index (or the token is `-`, the element after the last).
     IndexOutOfRange {
         /// Concrete pointer of the array (empty for the whole document).
@@ -208,15 +407,40 @@ pub enum Absence {
         /// What it is, with an article: `a number`, `a string`, `null`, `a bool`.
         kind: &'static str,
     },
+    /// The baseline has a value at this pointer and the evidence has none.
+    NotInEvidence,
 }
 
-/// Holds the value(s) at `pointer` in `doc` against `min` and `max` (both inclusive).
+/// Holds the value(s) at `pointer` in `doc` against `min` and `max` (both inclusive): every value must pass.
 ///
-/// Every value the pointer designates (after `*` expansion) must be a finite number within the bounds; see the
-/// module documentation for what fails. A bound that is NaN fails every value. An invalid pointer yields an unmet
-/// outcome (the policy loader is expected to have refused it already, see [`parse_pointer`]).
+/// See [`evaluate_check`] for every other form of check.
 pub fn evaluate(doc: &Value, pointer: &str, min: Option<f64>, max: Option<f64>) -> MetricOutcome {
-    let expected = expected_text(min, max);
+    evaluate_check(
+        doc,
+        pointer,
+        &Check {
+            min,
+            max,
+            ..Check::default()
+        },
+        None,
+    )
+}
+
+/// Holds the value(s) at `pointer` in `doc` against `check`, comparing with `baseline` when the check has a
+/// regression bound.
+///
+/// Every value the pointer designates (after `*` expansion) is read; see the module documentation for what
+/// fails. A bound that is NaN fails every value; zero values (after `missing = "skip"`) is unmet. An invalid
+/// pointer yields an unmet outcome (the policy loader is expected to have refused it already, see
+/// [`parse_pointer`]). A regression bound without a baseline document fails every value.
+pub fn evaluate_check(
+    doc: &Value,
+    pointer: &str,
+    check: &Check,
+    baseline: Option<&Value>,
+) -> MetricOutcome {
+    let expected = expected_text(check);
     let segments = match parse_pointer(pointer) {
         Ok(segments) => segments,
         Err(err) => {
@@ -228,22 +452,83 @@ pub fn evaluate(doc: &Value, pointer: &str, min: Option<f64>, max: Option<f64>) 
             };
         }
     };
-    let readings = resolve(doc, &segments)
+    let wildcard = segments.contains(&Segment::Wildcard);
+    let skip = |found: &Found<'_>| {
+        check.missing == Missing::Skip
+            && wildcard
+            && matches!(
+                found.value,
+                Err(Observed::Missing(Absence::NoSuchKey { .. }) | Observed::NoMatch)
+            )
+    };
+    let current = resolve(doc, &segments)
         .into_iter()
-        .map(|(pointer, observed)| {
-            let passed = match observed {
-                Observed::Number(n) => within(n, min, max),
-                _ => false,
+        .filter(|f| !skip(f))
+        .collect::<Vec<_>>();
+    let mut readings = current
+        .iter()
+        .map(|found| {
+            let before = match (check.regression, baseline) {
+                (None, _) => None,
+                (Some(_), None) => Some(Observed::Missing(Absence::NotInEvidence)),
+                (Some(_), Some(base)) => Some(at_concrete(base, &found.pointer)),
+            };
+            let passed = match &found.value {
+                Ok(value) => passes(value, before.as_ref(), check),
+                Err(_) => false,
             };
             Reading {
-                pointer,
-                observed,
+                pointer: found.pointer.clone(),
+                label: found.label.clone(),
+                observed: match &found.value {
+                    Ok(value) => observe(value),
+                    Err(absent) => absent.clone(),
+                },
+                baseline: before,
                 passed,
             }
         })
         .collect::<Vec<_>>();
-    let met = !readings.is_empty() && readings.iter().all(|r| r.passed);
-    let found = found_text(&readings, segments.contains(&Segment::Wildcard));
+    if check.missing == Missing::Skip {
+        // A value the baseline lacks cannot be compared: left out like a missing key.
+        readings.retain(|r| {
+            !matches!(
+                r.baseline,
+                Some(Observed::Missing(Absence::NoSuchKey { .. }) | Observed::NoMatch)
+            )
+        });
+    }
+    if let (Some(_), Some(base)) = (check.regression, baseline) {
+        // A value the baseline has and the evidence lost is a regression too (unless skipped).
+        for gone in resolve(base, &segments) {
+            if gone.value.is_err() || readings.iter().any(|r| r.pointer == gone.pointer) {
+                continue;
+            }
+            if check.missing == Missing::Skip {
+                continue;
+            }
+            readings.push(Reading {
+                pointer: gone.pointer.clone(),
+                label: gone.label.clone(),
+                observed: Observed::Missing(Absence::NotInEvidence),
+                baseline: gone.value.ok().map(observe),
+                passed: false,
+            });
+        }
+    }
+    let (met, found) = match check.aggregate {
+        Some(aggregate) => aggregate_outcome(&mut readings, aggregate, check),
+        None => {
+            let passing = readings.iter().filter(|r| r.passed).count();
+            let met = !readings.is_empty()
+                && match check.at_least {
+                    // `passing` is a whole number: the slack only absorbs the rounding of 0.95 × 20.
+                    Some(fraction) => passing as f64 >= fraction * readings.len() as f64 - 1e-9,
+                    None => passing == readings.len(),
+                };
+            (met, found_text(&readings, wildcard, check, pointer))
+        }
+    };
     MetricOutcome {
         met,
         expected,
@@ -252,29 +537,189 @@ pub fn evaluate(doc: &Value, pointer: &str, min: Option<f64>, max: Option<f64>) 
     }
 }
 
+/// Whether one present value passes the per-value part of `check`.
+fn passes(value: &Value, before: Option<&Observed>, check: &Check) -> bool {
+    if check.aggregate == Some(Aggregate::Count) {
+        return true;
+    }
+    if let Some(literals) = &check.one_of {
+        return literals.iter().any(|l| l.matches(value));
+    }
+    let Observed::Number(now) = observe(value) else {
+        return false;
+    };
+    if check.aggregate.is_some() {
+        return true;
+    }
+    let regressed = match (check.regression, before) {
+        (None, _) => false,
+        (Some(r), Some(Observed::Number(then))) => !within_change(*then, now, r),
+        (Some(_), _) => true,
+    };
+    within(now, check.min, check.max) && !regressed
+}
+
+/// Whether `now` is within the allowed change from `then` (allowing for decimal rounding of the bound).
+fn within_change(then: f64, now: f64, r: Regression) -> bool {
+    let slack = 1e-9 * then.abs().max(1.0);
+    match r {
+        Regression::MaxDrop(d) => d >= 0.0 && now - then >= -d - slack,
+        Regression::MaxRise(d) => d >= 0.0 && now - then <= d + slack,
+    }
+}
+
+/// `0.93 → 0.91 (−0.02, allowed −0.01)`.
+fn change_text(then: f64, now: f64, r: Regression) -> String {
+    let allowed = match r {
+        Regression::MaxDrop(d) => signed(-d),
+        Regression::MaxRise(d) => signed(d),
+    };
+    format!("{then} → {now} ({}, allowed {allowed})", signed(now - then))
+}
+
+/// A change with its sign (`+0.01`, `−0.02`, `0`), rounded to hide binary noise (0.91 − 0.93).
+fn signed(x: f64) -> String {
+    let rounded = format!("{:.9}", x.abs());
+    let rounded = rounded.trim_end_matches('0').trim_end_matches('.');
+    if rounded == "0" {
+        "0".to_owned()
+    } else if x < 0.0 {
+        format!("−{rounded}")
+    } else {
+        format!("+{rounded}")
+    }
+}
+
+fn aggregate_outcome(
+    readings: &mut [Reading],
+    aggregate: Aggregate,
+    check: &Check,
+) -> (bool, String) {
+    if readings.is_empty() {
+        return (false, "no values matched".to_owned());
+    }
+    let bad = readings
+        .iter()
+        .filter(|r| !r.passed)
+        .map(|r| r.describe(check))
+        .collect::<Vec<_>>();
+    if !bad.is_empty() {
+        let n = bad.len();
+        return (
+            false,
+            format!(
+                "{n} of {} values cannot be aggregated: {}",
+                readings.len(),
+                join_limited(bad)
+            ),
+        );
+    }
+    let numbers = readings
+        .iter()
+        .filter_map(|r| match r.observed {
+            Observed::Number(n) => Some(n),
+            _ => None,
+        })
+        .collect::<Vec<_>>();
+    let value = aggregate.reduce(&numbers);
+    let met = within(value, check.min, check.max);
+    if !met {
+        for r in readings.iter_mut() {
+            r.passed = false;
+        }
+    }
+    let n = readings.len();
+    let noun = if n == 1 { "value" } else { "values" };
+    (
+        met,
+        format!("{} = {value} over {n} {noun}", aggregate.as_str()),
+    )
+}
+
 fn within(n: f64, min: Option<f64>, max: Option<f64>) -> bool {
     // Written so that a NaN bound fails rather than passes.
     n.is_finite() && min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m)
 }
 
-fn expected_text(min: Option<f64>, max: Option<f64>) -> String {
-    match (min, max) {
-        (Some(lo), Some(hi)) => format!("≥ {lo} and ≤ {hi}"),
-        (Some(lo), None) => format!("≥ {lo}"),
-        (None, Some(hi)) => format!("≤ {hi}"),
-        (None, None) => "a number".to_owned(),
+fn expected_text(check: &Check) -> String {
+    let range = match (check.min, check.max) {
+        (Some(lo), Some(hi)) => Some(format!("≥ {lo} and ≤ {hi}")),
+        (Some(lo), None) => Some(format!("≥ {lo}")),
+        (None, Some(hi)) => Some(format!("≤ {hi}")),
+        (None, None) => None,
+    };
+    let mut parts = Vec::new();
+    if let Some(literals) = &check.one_of {
+        match literals.as_slice() {
+            [one] => parts.push(format!("= {one}")),
+            many => parts.push(format!(
+                "one of {}",
+                many.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
     }
+    match (check.aggregate, range) {
+        (Some(a), Some(range)) => parts.push(format!("{} {range}", a.as_str())),
+        (None, Some(range)) => parts.push(range),
+        _ => {}
+    }
+    match check.regression {
+        Some(Regression::MaxDrop(d)) => {
+            parts.push(format!("a drop of at most {d} from the baseline"))
+        }
+        Some(Regression::MaxRise(d)) => {
+            parts.push(format!("a rise of at most {d} from the baseline"))
+        }
+        None => {}
+    }
+    let mut text = if parts.is_empty() {
+        "a number".to_owned()
+    } else {
+        parts.join(" and ")
+    };
+    if let Some(fraction) = check.at_least {
+        text.push_str(&format!(" for at least {} of values", percent(fraction)));
+    }
+    text
 }
 
-fn found_text(readings: &[Reading], wildcard: bool) -> String {
+fn percent(fraction: f64) -> String {
+    let p = format!("{:.4}", fraction * 100.0);
+    format!("{}%", p.trim_end_matches('0').trim_end_matches('.'))
+}
+
+fn found_text(readings: &[Reading], wildcard: bool, check: &Check, pattern: &str) -> String {
     let failing = readings.iter().filter(|r| !r.passed).collect::<Vec<_>>();
-    if !wildcard {
+    if readings.is_empty() {
+        return format!("no values matched {pattern}");
+    }
+    if !wildcard && check.regression.is_none() {
         return match readings {
             [only] => only.observed.to_string(),
             _ => "no value".to_owned(),
         };
     }
+    let passing = readings.len() - failing.len();
+    let list = join_limited(failing.iter().map(|r| r.describe(check)));
+    if check.at_least.is_some() {
+        let share = percent(passing as f64 / readings.len() as f64);
+        let head = format!("{passing} of {} pass ({share})", readings.len());
+        return if failing.is_empty() {
+            head
+        } else {
+            format!("{head}; failing: {list}")
+        };
+    }
     if failing.is_empty() {
+        if check.one_of.is_some() || check.regression.is_some() {
+            return match readings.len() {
+                1 => "1 value passes".to_owned(),
+                n => format!("all {n} values pass"),
+            };
+        }
         let numbers = readings.iter().filter_map(|r| match r.observed {
             Observed::Number(n) => Some(n),
             _ => None,
@@ -287,17 +732,6 @@ fn found_text(readings: &[Reading], wildcard: bool) -> String {
             n => format!("all {n} values pass ({lo} to {hi})"),
         };
     }
-    let items = failing.iter().map(|r| match r.observed {
-        Observed::NoMatch => format!("no values matched {}", r.pointer),
-        // Already names the pointer where the walk stopped.
-        ref observed @ Observed::Missing(
-            Absence::NotAContainer { .. }
-            | Absence::NotAnIndex { .. }
-            | Absence::IndexOutOfRange { .. },
-        ) => observed.to_string(),
-        ref observed => format!("{} = {observed}", r.pointer),
-    });
-    let list = join_limited(items);
     if readings.len() == 1 {
         list
     } else {
@@ -305,11 +739,67 @@ fn found_text(readings: &[Reading], wildcard: bool) -> String {
     }
 }
 
+/// What the walk found at one concrete pointer.
+struct Found<'v> {
+    pointer: String,
+    label: Option<String>,
+    value: Result<&'v Value, Observed>,
+}
+
+/// What the concrete pointer `pointer` (one produced by [`resolve`]) designates in `doc`.
+fn at_concrete(doc: &Value, pointer: &str) -> Observed {
+    let Ok(segments) = parse_pointer(pointer) else {
+        return Observed::Missing(Absence::NotInEvidence);
+    };
+    let segments = segments
+        .into_iter()
+        .map(|s| match s {
+            // A concrete pointer has no wildcard: a key that is literally `*` is a key here.
+            Segment::Wildcard => Segment::Token("*".to_owned()),
+            token => token,
+        })
+        .collect::<Vec<_>>();
+    match resolve(doc, &segments).into_iter().next() {
+        Some(Found { value: Ok(v), .. }) => observe(v),
+        Some(Found { value: Err(o), .. }) => o,
+        None => Observed::NoMatch,
+    }
+}
+
+/// The readable name of an array element: its `description`, `name` or `id`, or the `description` / `name`
+/// of an object directly inside it (promptfoo keeps the description in `testCase`).
+fn label_of(element: &Value) -> Option<String> {
+    let Value::Object(map) = element else {
+        return None;
+    };
+    let text = |v: &Value| match v {
+        Value::String(s) if !s.is_empty() => Some(truncate(s, LABEL_CHARS)),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let direct = |key: &str| map.get(key).and_then(text);
+    direct("description")
+        .or_else(|| direct("name"))
+        .or_else(|| {
+            map.values().find_map(|child| match child {
+                Value::Object(inner) => inner
+                    .get("description")
+                    .or_else(|| inner.get("name"))
+                    .and_then(text),
+                _ => None,
+            })
+        })
+        .or_else(|| direct("id"))
+}
+
+const LABEL_CHARS: usize = 60;
+
 /// Expands the pointer over the document, depth first in document order, without recursion.
-fn resolve(doc: &Value, segments: &[Segment]) -> Vec<(String, Observed)> {
+fn resolve<'v>(doc: &'v Value, segments: &[Segment]) -> Vec<Found<'v>> {
     struct Frame<'v> {
         next: usize,
         pointer: String,
+        label: Option<String>,
         value: &'v Value,
     }
 
@@ -328,24 +818,37 @@ fn resolve(doc: &Value, segments: &[Segment]) -> Vec<(String, Observed)> {
     let mut stack = vec![Frame {
         next: 0,
         pointer: String::new(),
+        label: None,
         value: doc,
     }];
     while let Some(Frame {
         next,
         pointer,
+        label,
         value,
     }) = stack.pop()
     {
         let Some(segment) = segments.get(next) else {
-            out.push((pointer, observe(value)));
+            out.push(Found {
+                pointer,
+                label,
+                value: Ok(value),
+            });
             continue;
+        };
+        let mut absent = |at_rest: String, label: Option<String>, why: Observed| {
+            out.push(Found {
+                pointer: at_rest,
+                label,
+                value: Err(why),
+            });
         };
         match (segment, value) {
             (Segment::Wildcard, Value::Object(map)) if map.is_empty() => {
-                out.push((rest(&pointer, next), Observed::NoMatch));
+                absent(rest(&pointer, next), label, Observed::NoMatch);
             }
             (Segment::Wildcard, Value::Array(items)) if items.is_empty() => {
-                out.push((rest(&pointer, next), Observed::NoMatch));
+                absent(rest(&pointer, next), label, Observed::NoMatch);
             }
             (Segment::Wildcard, Value::Object(map)) => {
                 // Pushed in reverse so that they are popped, and reported, in document order.
@@ -355,6 +858,7 @@ fn resolve(doc: &Value, segments: &[Segment]) -> Vec<(String, Observed)> {
                     stack.push(Frame {
                         next: next + 1,
                         pointer: p,
+                        label: label.clone(),
                         value: child,
                     });
                 }
@@ -364,6 +868,7 @@ fn resolve(doc: &Value, segments: &[Segment]) -> Vec<(String, Observed)> {
                     stack.push(Frame {
                         next: next + 1,
                         pointer: format!("{pointer}/{index}"),
+                        label: label_of(child).or_else(|| label.clone()),
                         value: child,
                     });
                 }
@@ -375,52 +880,87 @@ fn resolve(doc: &Value, segments: &[Segment]) -> Vec<(String, Observed)> {
                     stack.push(Frame {
                         next: next + 1,
                         pointer: p,
+                        label,
                         value: child,
                     });
                 }
-                None => out.push((rest(&pointer, next), Observed::Missing(Absence::NoSuchKey))),
+                None => {
+                    let nearest = nearest_keys(key, map);
+                    let more = match nearest.as_slice() {
+                        [_] => 0,
+                        shown => map.len() - shown.len(),
+                    };
+                    absent(
+                        rest(&pointer, next),
+                        label,
+                        Observed::Missing(Absence::NoSuchKey {
+                            at: pointer,
+                            key: key.clone(),
+                            nearest,
+                            more,
+                        }),
+                    );
+                }
             },
             (Segment::Token(token), Value::Array(items)) => match array_index(token) {
                 Some(index) => match items.get(index) {
                     Some(child) => stack.push(Frame {
                         next: next + 1,
                         pointer: format!("{pointer}/{index}"),
+                        label: label_of(child).or(label),
                         value: child,
                     }),
-                    None => out.push((
+                    None => absent(
                         rest(&pointer, next),
+                        label,
                         Observed::Missing(Absence::IndexOutOfRange {
                             at: pointer,
                             len: items.len(),
                         }),
-                    )),
+                    ),
                 },
-                None if token == "-" || is_decimal(token) => out.push((
+                None if token == "-" || is_decimal(token) => absent(
                     rest(&pointer, next),
+                    label,
                     Observed::Missing(Absence::IndexOutOfRange {
                         at: pointer,
                         len: items.len(),
                     }),
-                )),
-                None => out.push((
+                ),
+                None => absent(
                     rest(&pointer, next),
+                    label,
                     Observed::Missing(Absence::NotAnIndex {
                         at: pointer,
                         token: token.clone(),
                     }),
-                )),
+                ),
             },
-            (_, scalar) => out.push((
+            (_, scalar) => absent(
                 rest(&pointer, next),
+                label,
                 Observed::Missing(Absence::NotAContainer {
                     at: pointer,
                     kind: kind_of(scalar),
                 }),
-            )),
+            ),
         }
     }
     out
 }
+
+/// The key of `map` closest to `key` when one is a likely typo, else its first few keys.
+fn nearest_keys(key: &str, map: &serde_json::Map<String, Value>) -> Vec<String> {
+    if let Some(close) = suggest(key, map.keys().map(String::as_str)) {
+        return vec![close.to_owned()];
+    }
+    map.keys()
+        .take(NEAREST_LIMIT)
+        .map(|k| truncate(k, LABEL_CHARS))
+        .collect()
+}
+
+const NEAREST_LIMIT: usize = 5;
 
 /// An RFC 6901 array index: `0`, or digits without a leading zero, that fits in `usize`.
 fn array_index(token: &str) -> Option<usize> {
@@ -444,6 +984,10 @@ fn observe(value: &Value) -> Observed {
             Some(f) if f.is_finite() => Observed::Number(f),
             _ => Observed::NotANumber(n.to_string()),
         },
+        Value::String(s) => match nonfinite::literal(s) {
+            Some(literal) => Observed::NonFinite(literal),
+            None => Observed::NotANumber(preview(value)),
+        },
         other => Observed::NotANumber(preview(other)),
     }
 }
@@ -463,6 +1007,7 @@ fn kind_of(value: &Value) -> &'static str {
 #[allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::evidence::parse_json;
     use serde_json::json;
 
     fn eval_doc() -> Value {
@@ -555,7 +1100,7 @@ mod tests {
                 min: None,
                 max: Some(0.1),
                 met: false,
-                found: "missing",
+                found: "missing: the document has no key \"toxicity\" (it has \"a/b\", \"as_bool\", \"as_null\", \"as_string\", \"categories\" and 6 more)",
             },
             Case {
                 name: "null",
@@ -667,7 +1212,7 @@ mod tests {
                 min: None,
                 max: None,
                 met: false,
-                found: "2 of 2 fail: /nested/a/x/0/w = missing; /nested/b/x/0/w = missing",
+                found: "2 of 2 fail: missing: /nested/a/x/0 has no key \"w\" (did you mean \"v\"?); missing: /nested/b/x/0 has no key \"w\" (did you mean \"v\"?)",
             },
             Case {
                 name: "escapes ~1 and ~0",
@@ -683,7 +1228,7 @@ mod tests {
                 min: None,
                 max: None,
                 met: false,
-                found: "missing",
+                found: "missing: the document has no key \"a\" (it has \"a/b\", \"as_bool\", \"as_null\", \"as_string\", \"categories\" and 6 more)",
             },
             Case {
                 name: "array index",
@@ -898,5 +1443,295 @@ mod tests {
                 offset: 2
             })
         );
+    }
+
+    fn check() -> Check {
+        Check::default()
+    }
+
+    fn promptfoo() -> Value {
+        json!({"results": {"results": [
+            {"id": "a1", "testCase": {"description": "greets politely"}, "success": true},
+            {"id": "a2", "testCase": {"description": "refuses a dosage question"}, "success": false},
+            {"id": "a3", "success": true},
+            {"id": "a4", "description": "keeps the persona", "success": true}
+        ]}})
+    }
+
+    #[test]
+    fn equals_with_at_least_counts_the_share_and_names_failures() {
+        let c = Check {
+            one_of: Some(vec![Literal::Bool(true)]),
+            at_least: Some(0.75),
+            ..check()
+        };
+        let o = evaluate_check(&promptfoo(), "/results/results/*/success", &c, None);
+        assert!(o.met, "{o:?}");
+        assert_eq!(o.expected, "= true for at least 75% of values");
+        assert_eq!(
+            o.found,
+            "3 of 4 pass (75%); failing: /results/results/1/success (\"refuses a dosage question\") = false"
+        );
+        let strict = Check {
+            at_least: None,
+            ..c.clone()
+        };
+        let o = evaluate_check(&promptfoo(), "/results/results/*/success", &strict, None);
+        assert!(!o.met);
+        let c = Check {
+            at_least: Some(0.8),
+            ..c
+        };
+        assert!(!evaluate_check(&promptfoo(), "/results/results/*/success", &c, None).met);
+    }
+
+    #[test]
+    fn at_least_is_exact_at_the_boundary() {
+        // 0.7 × 10 is 7.000000000000001 in binary: 7 of 10 must still pass, 6 must not.
+        let doc =
+            |passing: usize| Value::Array((0..10).map(|i| Value::Bool(i < passing)).collect());
+        let c = Check {
+            one_of: Some(vec![Literal::Bool(true)]),
+            at_least: Some(0.7),
+            ..check()
+        };
+        assert!(evaluate_check(&doc(7), "/*", &c, None).met);
+        assert!(!evaluate_check(&doc(6), "/*", &c, None).met);
+    }
+
+    #[test]
+    fn labels_prefer_names_over_ids() {
+        let o = evaluate_check(
+            &promptfoo(),
+            "/results/results/*/success",
+            &Check {
+                one_of: Some(vec![Literal::Bool(false)]),
+                ..check()
+            },
+            None,
+        );
+        let labels = o
+            .readings
+            .iter()
+            .map(|r| r.label.as_deref())
+            .collect::<Vec<_>>();
+        assert_eq!(
+            labels,
+            [
+                Some("greets politely"),
+                Some("refuses a dosage question"),
+                Some("a3"),
+                Some("keeps the persona")
+            ]
+        );
+    }
+
+    #[test]
+    fn in_compares_strings_and_numbers_exactly() {
+        let doc =
+            json!({"samples": [{"score": "C"}, {"score": "I"}, {"score": 1}, {"score": "c"}]});
+        let c = Check {
+            one_of: Some(vec![Literal::String("C".into()), Literal::Number(1.0)]),
+            ..check()
+        };
+        let o = evaluate_check(&doc, "/samples/*/score", &c, None);
+        assert!(!o.met);
+        assert_eq!(o.expected, "one of \"C\", 1");
+        assert_eq!(
+            o.found,
+            "2 of 4 fail: /samples/1/score = \"I\"; /samples/3/score = \"c\""
+        );
+        assert!(evaluate_check(&json!({"x": 1.0}), "/x", &c, None).met);
+        assert!(!evaluate_check(&json!({"x": "1"}), "/x", &c, None).met);
+    }
+
+    fn lm_eval() -> Value {
+        parse_json(
+            br#"{"results": {
+                "arc_easy": {"alias": "arc_easy", "acc,none": 0.80, "acc_stderr,none": 0.008},
+                "hellaswag": {"alias": "hellaswag", "acc,none": 0.60},
+                "mmlu": {"alias": "mmlu"},
+                "truthfulqa_gen": {"alias": "truthfulqa_gen", "acc,none": NaN, "bleu_max,none": Infinity}
+            }}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn aggregates_reduce_first_and_nan_never_passes() {
+        let mean = |missing| Check {
+            aggregate: Some(Aggregate::Mean),
+            min: Some(0.6),
+            missing,
+            ..check()
+        };
+        let o = evaluate_check(
+            &lm_eval(),
+            "/results/*/acc,none",
+            &mean(Missing::Skip),
+            None,
+        );
+        assert!(!o.met);
+        assert_eq!(o.expected, "mean ≥ 0.6");
+        assert_eq!(
+            o.found,
+            "1 of 3 values cannot be aggregated: /results/truthfulqa_gen/acc,none = NaN"
+        );
+        let o = evaluate_check(
+            &lm_eval(),
+            "/results/*/acc,none",
+            &mean(Missing::Fail),
+            None,
+        );
+        assert!(!o.met);
+        assert!(
+            o.found
+                .contains("missing: /results/mmlu has no key \"acc,none\""),
+            "{}",
+            o.found
+        );
+
+        let doc = json!({"r": {"a": {"acc": 0.8}, "b": {"acc": 0.5}, "c": {"x": 1}}});
+        let o = evaluate_check(&doc, "/r/*/acc", &mean(Missing::Skip), None);
+        assert!(o.met, "{o:?}");
+        assert_eq!(o.found, "mean = 0.65 over 2 values");
+        for (aggregate, value) in [
+            (Aggregate::Median, 0.65),
+            (Aggregate::Min, 0.5),
+            (Aggregate::Max, 0.8),
+            (Aggregate::Sum, 1.3),
+            (Aggregate::Count, 2.0),
+        ] {
+            let c = Check {
+                aggregate: Some(aggregate),
+                min: Some(value - 1e-9),
+                max: Some(value + 1e-9),
+                missing: Missing::Skip,
+                ..check()
+            };
+            assert!(
+                evaluate_check(&doc, "/r/*/acc", &c, None).met,
+                "{aggregate:?}"
+            );
+        }
+        let odd = json!([3, 1, 2]);
+        assert_eq!(Aggregate::Median.reduce(&[3.0, 1.0, 2.0]), 2.0);
+        let c = Check {
+            aggregate: Some(Aggregate::Median),
+            min: Some(2.0),
+            max: Some(2.0),
+            ..check()
+        };
+        assert!(evaluate_check(&odd, "/*", &c, None).met);
+    }
+
+    #[test]
+    fn non_finite_values_are_shown_and_fail_every_bound() {
+        let doc = lm_eval();
+        for (min, max) in [(None, None), (Some(0.0), None), (None, Some(1e300))] {
+            let o = evaluate(&doc, "/results/truthfulqa_gen/bleu_max,none", min, max);
+            assert!(!o.met);
+            assert_eq!(o.found, "Infinity");
+        }
+        let o = evaluate(&doc, "/results/truthfulqa_gen/acc,none", None, Some(1.0));
+        assert_eq!(o.found, "NaN");
+        let o = evaluate(&doc, "/results/truthfulqa_gen", None, Some(1.0));
+        assert!(
+            o.found.starts_with("not a number: {\"acc,none\":NaN,"),
+            "{}",
+            o.found
+        );
+        let c = Check {
+            one_of: Some(vec![Literal::String("NaN".into())]),
+            ..check()
+        };
+        assert!(!evaluate_check(&doc, "/results/truthfulqa_gen/acc,none", &c, None).met);
+    }
+
+    #[test]
+    fn skip_still_needs_one_match() {
+        let c = Check {
+            min: Some(0.0),
+            missing: Missing::Skip,
+            ..check()
+        };
+        let o = evaluate_check(&json!({"r": {"a": {}, "b": {}}}), "/r/*/acc", &c, None);
+        assert!(!o.met);
+        assert_eq!(o.found, "no values matched /r/*/acc");
+        let o = evaluate_check(&json!({"r": {}}), "/r/*/acc", &c, None);
+        assert!(!o.met);
+    }
+
+    #[test]
+    fn regression_against_a_baseline() {
+        let prod = json!({"categories": {"billing": {"accuracy": 0.93}, "returns": {"accuracy": 0.90}, "refunds": {"accuracy": 0.88}}});
+        let cand = json!({"categories": {"billing": {"accuracy": 0.91}, "returns": {"accuracy": 0.895}, "new": {"accuracy": 0.5}}});
+        let c = Check {
+            regression: Some(Regression::MaxDrop(0.01)),
+            ..check()
+        };
+        let o = evaluate_check(&cand, "/categories/*/accuracy", &c, Some(&prod));
+        assert!(!o.met);
+        assert_eq!(o.expected, "a drop of at most 0.01 from the baseline");
+        let failures = o.failures().map(|r| r.describe(&c)).collect::<Vec<_>>();
+        assert_eq!(
+            failures,
+            [
+                "/categories/billing/accuracy: 0.93 → 0.91 (−0.02, allowed −0.01)",
+                "/categories/new/accuracy = 0.5, but the baseline has no value (missing: /categories has no key \"new\" (it has \"billing\", \"refunds\", \"returns\"))",
+                "/categories/refunds/accuracy: in the baseline (0.88), not in the evidence",
+            ]
+        );
+        assert_eq!(
+            o.failures().nth(2).map(|r| r.pointer.as_str()),
+            Some("/categories/refunds/accuracy")
+        );
+        let skip = Check {
+            missing: Missing::Skip,
+            ..c.clone()
+        };
+        let o = evaluate_check(&cand, "/categories/*/accuracy", &skip, Some(&prod));
+        assert_eq!(
+            o.failures().map(|r| r.pointer.as_str()).collect::<Vec<_>>(),
+            ["/categories/billing/accuracy"]
+        );
+        assert_eq!(o.readings.len(), 2);
+        // Nothing left to compare is no pass.
+        let o = evaluate_check(
+            &json!({"categories": {"x": {"accuracy": 1}}}),
+            "/categories/*/accuracy",
+            &skip,
+            Some(&prod),
+        );
+        assert!(!o.met, "{o:?}");
+        // Exactly the allowed drop passes despite binary rounding.
+        let same = json!({"categories": {"billing": {"accuracy": 0.92}}});
+        let base = json!({"categories": {"billing": {"accuracy": 0.93}}});
+        assert!(evaluate_check(&same, "/categories/*/accuracy", &c, Some(&base)).met);
+        // Lower is better.
+        let rise = Check {
+            regression: Some(Regression::MaxRise(0.0)),
+            ..check()
+        };
+        let o = evaluate_check(
+            &json!({"p95": 310}),
+            "/p95",
+            &rise,
+            Some(&json!({"p95": 300})),
+        );
+        assert!(!o.met);
+        assert_eq!(o.found, "/p95: 300 → 310 (+10, allowed 0)");
+        assert!(
+            evaluate_check(
+                &json!({"p95": 290}),
+                "/p95",
+                &rise,
+                Some(&json!({"p95": 300}))
+            )
+            .met
+        );
+        // NaN on either side never passes; no baseline document fails.
+        assert!(!evaluate_check(&json!({"p95": 290}), "/p95", &rise, Some(&lm_eval())).met);
+        assert!(!evaluate_check(&json!({"p95": 290}), "/p95", &rise, None).met);
     }
 }

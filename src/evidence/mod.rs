@@ -21,6 +21,7 @@
 pub mod contract;
 pub mod junit;
 pub mod metric;
+mod nonfinite;
 pub mod sarif;
 mod strict;
 
@@ -148,6 +149,9 @@ pub trait Assessment {
 
 /// Parses an evidence file as JSON, refusing duplicate object keys.
 ///
+/// `NaN`, `Infinity` and `-Infinity` outside strings (Python's `json.dump` writes them) are read as markers that
+/// [`metric`] shows as written and never lets pass a bound.
+///
 /// A leading UTF-8 byte-order mark is skipped (some Windows tools write one). Nesting is limited to 128 levels
 /// (the `serde_json` default), which also bounds every recursion over the returned value in this module.
 ///
@@ -155,7 +159,13 @@ pub trait Assessment {
 /// [`EvidenceError::MalformedJson`] with the line and column of the first syntax error or duplicate key.
 pub fn parse_json(bytes: &[u8]) -> Result<Value, EvidenceError> {
     let bytes = strip_bom(bytes);
-    crate::token::json::from_slice(bytes).map_err(|err| json_error(&err))
+    // `NaN`, `Infinity` and `-Infinity` (Python's `json.dump`) become markers the metric code reads as not
+    // finite; a file without them is parsed as it is, so error positions stay exact.
+    match nonfinite::rewrite(bytes) {
+        Some(rewritten) => crate::token::json::from_slice(&rewritten),
+        None => crate::token::json::from_slice(bytes),
+    }
+    .map_err(|err| json_error(&err))
 }
 
 /// Converts a `serde_json` error into [`EvidenceError::MalformedJson`].
@@ -201,7 +211,7 @@ const PREVIEW_CHARS: usize = 60;
 
 /// Compact JSON text of a value for human strings, cut to a readable length.
 pub(crate) fn preview(value: &Value) -> String {
-    let text = value.to_string();
+    let text = nonfinite::unmark(&value.to_string());
     truncate(&text, PREVIEW_CHARS)
 }
 
@@ -405,6 +415,20 @@ mod tests {
         ));
         assert!(matches!(
             parse_json(b"[1e999]"),
+            Err(EvidenceError::MalformedJson { .. })
+        ));
+    }
+
+    #[test]
+    fn python_non_finite_literals_are_read() {
+        let v = parse_json(b"{\"a\": NaN, \"b\": [-Infinity, 1]}");
+        assert!(v.is_ok(), "{v:?}");
+        assert!(matches!(
+            parse_json(b"{\"a\": NaN, \"a\": 1}"),
+            Err(EvidenceError::MalformedJson { .. })
+        ));
+        assert!(matches!(
+            parse_json(b"{\"a\": Nan}"),
             Err(EvidenceError::MalformedJson { .. })
         ));
     }
