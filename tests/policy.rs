@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use gatepass::evidence::sarif::SarifCheck;
 use gatepass::hash::Sha256Digest;
 use gatepass::policy::{
     ApprovalRequirement, CriterionKind, Diagnostic, DiagnosticKind as K, Policy, PolicyError,
@@ -92,7 +93,7 @@ fn design_example_loads_as_written() {
         policy.criteria[2].kind,
         CriterionKind::Sarif {
             evidence: "adversarial".into(),
-            fail_on: Severity::Critical
+            check: SarifCheck::new(Severity::Critical)
         }
     );
     assert_eq!(
