@@ -1,4 +1,4 @@
-//! `sarif` criteria: open results of a SARIF 2.1.0 log at or above a severity.
+//! `sarif` criteria: open results of a SARIF 2.1.0 log at or above a severity, narrowed by [`SarifCheck`].
 //!
 //! **Severity** of a result, first that applies:
 //! 1. the result's own `properties["security-severity"]`;
@@ -8,19 +8,23 @@
 //!    (CodeQL puts its rules there) or the id is found nowhere else;
 //!
 //!    a score (a number or a numeric string, 0 to 10, as GitHub code scanning reads it) maps to critical ≥ 9.0,
-//!    high ≥ 7.0, medium ≥ 4.0, low > 0, none = 0;
-//! 3. otherwise the result's `level`: error → high, warning → medium, note → low, none → none. A missing
-//!    `level` defaults as SARIF §3.27.10 says: `none` when `kind` is present and not `fail`, else the rule's
-//!    `defaultConfiguration.level`, else `warning`.
+//!    high ≥ 7.0, medium ≥ 4.0, low > 0, none = 0; a value that is not a number (`"HIGH"`, `""`) is skipped with
+//!    a note ([`Finding::score_note`]) rather than failing the log;
+//! 3. otherwise the result's `level`, by default error → high, warning → medium, note → low, none → none (a
+//!    criterion may map it differently: [`LevelSeverity`]). A missing `level` defaults as SARIF §3.27.10 says:
+//!    `none` when `kind` is present and not `fail`, else the rule's `defaultConfiguration.level`, else `warning`.
 //!
-//! **Open** results are the ones that count: `kind` `fail` (the default when absent), not
-//! `baselineState: "absent"` (fixed since the baseline), and not suppressed: a suppression counts when its
-//! `status` is absent or `accepted`; one `underReview` or `rejected` does not hide the result.
+//! **Open** results are the ones that count: `kind` `fail` (the default when absent), or `review` / `open` at
+//! level `error`; not `baselineState: "absent"` (fixed since the baseline), and not suppressed: a suppression
+//! counts when its `status` is absent or `accepted`; one `underReview` or `rejected` does not hide the result.
 //!
-//! **Fail closed**: a log without runs, or with an invocation whose `executionSuccessful` is `false`, proves
+//! **Scope**: a [`SarifCheck`] may narrow the log to some tools, rule ids and tags; results outside it are
+//! reported as not counted, and a `tools` filter that no run matches leaves the criterion unmet.
+//!
+//! **Fail closed**: a log without runs, or with a run in scope with an invocation whose `executionSuccessful` is `false`, proves
 //! nothing about the release and leaves the criterion unmet. A field that decides whether or how a result counts
-//! (`level`, `kind`, `baselineState`, suppression `status`, rule indexes, `security-severity`) with a value
-//! outside the schema is an error rather than a guess.
+//! (`level`, `kind`, `baselineState`, suppression `status`, rule indexes, a numeric `security-severity` outside
+//! 0 to 10) with a value outside the schema is an error rather than a guess.
 //!
 //! Why not `serde-sarif`: its types are generated from the full schema by a build script (pulling `syn`,
 //! `prettyplease` and a schema compiler into every build, plus `strum` and `typed-builder`), it requires fields
