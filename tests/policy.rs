@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use gatepass::evidence::sarif::{LevelSeverity, SarifCheck};
 use gatepass::hash::Sha256Digest;
 use gatepass::policy::{
     ApprovalRequirement, CriterionKind, Diagnostic, DiagnosticKind as K, Policy, PolicyError,
@@ -97,7 +98,7 @@ fn design_example_loads_as_written() {
         policy.criteria[2].kind,
         CriterionKind::Sarif {
             evidence: "adversarial".into(),
-            fail_on: Severity::Critical
+            check: SarifCheck::new(Severity::Critical)
         }
     );
     assert_eq!(
@@ -1114,4 +1115,162 @@ approvals = [{ role = "compliance", count = 4000000000 }]
         p[0].message
     );
     assert_eq!((p[0].line, p[0].col), (9, 45));
+}
+
+#[test]
+fn sarif_filters_load_as_written() {
+    let text = [
+        ROOT,
+        &crit(
+            "sarif = { evidence = \"sast\", fail_on = \"high\", tools = [\"Bandit\"], rules = [\"B6*\"], exclude_rules = [\"B101\"], tags = [\"security\"], max_findings = 0 }",
+        ),
+        &crit(
+            "sarif = { evidence = \"lint\", fail_on = \"high\", level_severity = { error = \"medium\", note = \"none\" }, max_findings = 3 }",
+        )
+        .replace("id = \"c\"", "id = \"d\""),
+    ]
+    .concat();
+    let policy = Policy::from_str_at(&text, "policy.toml").unwrap_or_else(|e| panic!("{e}"));
+    let CriterionKind::Sarif { evidence, check } = &policy.criteria[0].kind else {
+        panic!("a sarif criterion");
+    };
+    assert_eq!(evidence, "sast");
+    assert_eq!(check.fail_on, Severity::High);
+    assert_eq!(check.tools, ["Bandit"]);
+    assert_eq!(
+        check.rules.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+        ["B6*"]
+    );
+    assert_eq!(
+        check
+            .exclude_rules
+            .iter()
+            .map(|g| g.as_str())
+            .collect::<Vec<_>>(),
+        ["B101"]
+    );
+    assert_eq!(check.tags, ["security"]);
+    assert_eq!(check.max_findings, 0);
+    assert_eq!(check.level_severity, LevelSeverity::default());
+
+    let CriterionKind::Sarif { check, .. } = &policy.criteria[1].kind else {
+        panic!("a sarif criterion");
+    };
+    assert_eq!(
+        check.level_severity,
+        LevelSeverity {
+            error: Severity::Medium,
+            warning: Severity::Medium,
+            note: Severity::None,
+            none: Severity::None,
+        }
+    );
+    assert_eq!(check.max_findings, 3);
+    assert!(check.tools.is_empty() && check.rules.is_empty() && check.tags.is_empty());
+}
+
+#[test]
+fn bad_sarif_filters_are_reported_at_their_place() {
+    // (the criterion body, its one problem, the text the problem points at)
+    let cases: &[(&str, K, &str, &str)] = &[
+        (
+            "sarif = { evidence = \"sast\", fail_on = \"high\", tools = [] }",
+            K::EmptyList,
+            "`tools` of `sarif` of criterion `c` is empty",
+            "[]",
+        ),
+        (
+            "sarif = { evidence = \"sast\", fail_on = \"high\", tools = [\"\"] }",
+            K::BadValue,
+            "`tools` of `sarif` of criterion `c` is empty",
+            "\"\"",
+        ),
+        (
+            "sarif = { evidence = \"sast\", fail_on = \"high\", tools = \"Bandit\" }",
+            K::WrongType,
+            "`tools` of `sarif` of criterion `c` must be an array, found a string",
+            "\"Bandit\"",
+        ),
+        (
+            "sarif = { evidence = \"sast\", fail_on = \"high\", rules = [] }",
+            K::EmptyList,
+            "`rules` of `sarif` of criterion `c` is empty",
+            "[]",
+        ),
+        (
+            "sarif = { evidence = \"sast\", fail_on = \"high\", rules = [\"B6*\", \"B[0-9]\"] }",
+            K::BadValue,
+            "bad rule glob `B[0-9]` in `rules` of `sarif` of criterion `c`: it uses `[`; only `*` and `?` are globs",
+            "\"B[0-9]\"",
+        ),
+        (
+            "sarif = { evidence = \"sast\", fail_on = \"high\", exclude_rules = [\"\"] }",
+            K::BadValue,
+            "bad rule glob `` in `exclude_rules` of `sarif` of criterion `c`: it is empty",
+            "\"\"",
+        ),
+        (
+            "sarif = { evidence = \"sast\", fail_on = \"high\", exclude_rules = [7] }",
+            K::WrongType,
+            "`exclude_rules` of `sarif` of criterion `c` must be a string, found an integer",
+            "7",
+        ),
+        (
+            "sarif = { evidence = \"sast\", fail_on = \"high\", tags = [] }",
+            K::EmptyList,
+            "`tags` of `sarif` of criterion `c` is empty",
+            "[]",
+        ),
+        (
+            "sarif = { evidence = \"sast\", fail_on = \"high\", level_severity = { fatal = \"high\" } }",
+            K::UnknownKey,
+            "unknown key `fatal` in `level_severity` of `sarif` of criterion `c`",
+            "fatal",
+        ),
+        (
+            "sarif = { evidence = \"sast\", fail_on = \"high\", level_severity = { error = \"severe\" } }",
+            K::UnknownValue,
+            "unknown severity `severe` in `error` of `level_severity` of `sarif` of criterion `c`",
+            "\"severe\"",
+        ),
+        (
+            "sarif = { evidence = \"sast\", fail_on = \"high\", level_severity = {} }",
+            K::EmptyList,
+            "`level_severity` of `sarif` of criterion `c` is empty",
+            "{}",
+        ),
+        (
+            "sarif = { evidence = \"sast\", fail_on = \"high\", level_severity = \"medium\" }",
+            K::WrongType,
+            "`level_severity` of `sarif` of criterion `c` must be a table, found a string",
+            "\"medium\"",
+        ),
+        (
+            "sarif = { evidence = \"sast\", fail_on = \"high\", max_findings = -1 }",
+            K::BadValue,
+            "`max_findings` of `sarif` of criterion `c` is negative (-1)",
+            "-1",
+        ),
+        (
+            "sarif = { evidence = \"sast\", fail_on = \"high\", max_findings = 1.5 }",
+            K::WrongType,
+            "`max_findings` of `sarif` of criterion `c` must be an integer, found a float",
+            "1.5",
+        ),
+        (
+            "sarif = { evidence = \"sast\", fail_on = \"high\", exclude = [\"B101\"] }",
+            K::UnknownKey,
+            "unknown key `exclude` in `sarif` of criterion `c`",
+            "exclude",
+        ),
+    ];
+    for (body, kind, message, at) in cases {
+        let found = problems(&[ROOT, &crit(body)].concat());
+        let col = body.rfind(at).unwrap() + 1;
+        let got = found
+            .iter()
+            .map(|d| (d.kind, d.message.as_str(), d.line, d.col))
+            .collect::<Vec<_>>();
+        assert_eq!(got, [(*kind, *message, 7, col)], "{body}");
+    }
 }

@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 use crate::diag::reader::{Reader, Value};
 use crate::evidence::{Evidence, Format};
 use crate::release::{HashedEvidence, HashedRelease};
-use crate::vocab::{Severity, Tier};
+use crate::vocab::Tier;
 
 use approvals::{Approval, ApprovalRequirement, CountedApproval, Excluded, Ignored, RoleIndex};
 use window::Window;
@@ -60,12 +60,12 @@ pub enum CriterionKind {
         /// The evidence file of the same shape that `max_drop` / `max_rise` compare with.
         baseline: Option<String>,
     },
-    /// `sarif`: no open SARIF result at or above a severity.
+    /// `sarif`: at most `max_findings` (default none) open SARIF results in scope at or above a severity.
     Sarif {
         /// The SARIF evidence file.
         evidence: String,
-        /// Open results at or above this severity fail the criterion.
-        fail_on: Severity,
+        /// The severity, the filters, the level mapping and the findings allowed.
+        check: crate::evidence::sarif::SarifCheck,
     },
     /// `junit`: a JUnit XML report with no failures or errors and enough tests.
     Junit {
@@ -280,7 +280,7 @@ impl CriterionKind {
                 baseline,
                 ..
             } => metric::hold(cx, evidence, pointer, check, baseline.as_deref()),
-            Self::Sarif { evidence, fail_on } => sarif::hold(cx, evidence, *fail_on),
+            Self::Sarif { evidence, check } => sarif::hold(cx, evidence, check),
             Self::Junit {
                 evidence,
                 min_tests,

@@ -1,6 +1,7 @@
 //! A SARIF log as the gate keeps it: each run's results, already classified, with their findings.
 
-use super::severity::Level;
+use super::check::LevelSeverity;
+use super::severity::{Level, severity_of_score};
 use crate::vocab::Severity;
 
 /// A parsed SARIF 2.1.0 log, reduced to what the gate decides on. Build it with [`parse`](super::parse).
@@ -60,4 +61,16 @@ pub struct Finding {
     pub security_severity: Option<f64>,
     /// Name of the tool that reported it (`run.tool.driver.name`).
     pub tool: String,
+    /// `properties.tags` of the result and of its rule.
+    pub tags: Vec<String>,
+    /// Why a `security-severity` was not used, when one was given but is not a number.
+    pub score_note: Option<String>,
+}
+
+impl Finding {
+    /// The severity under a level mapping: the `security-severity` score when there is one, else `levels`.
+    pub fn severity_with(&self, levels: &LevelSeverity) -> Severity {
+        self.security_severity
+            .map_or_else(|| levels.get(self.level), severity_of_score)
+    }
 }

@@ -1,4 +1,4 @@
-//! `sarif` criteria: open results of a SARIF 2.1.0 log at or above a severity.
+//! `sarif` criteria: open results of a SARIF 2.1.0 log at or above a severity, narrowed by [`SarifCheck`].
 //!
 //! **Severity** of a result, first that applies:
 //! 1. the result's own `properties["security-severity"]`;
@@ -8,19 +8,23 @@
 //!    (CodeQL puts its rules there) or the id is found nowhere else;
 //!
 //!    a score (a number or a numeric string, 0 to 10, as GitHub code scanning reads it) maps to critical ≥ 9.0,
-//!    high ≥ 7.0, medium ≥ 4.0, low > 0, none = 0;
-//! 3. otherwise the result's `level`: error → high, warning → medium, note → low, none → none. A missing
-//!    `level` defaults as SARIF §3.27.10 says: `none` when `kind` is present and not `fail`, else the rule's
-//!    `defaultConfiguration.level`, else `warning`.
+//!    high ≥ 7.0, medium ≥ 4.0, low > 0, none = 0; a value that is not a number (`"HIGH"`, `""`) is skipped with
+//!    a note ([`Finding::score_note`]) rather than failing the log;
+//! 3. otherwise the result's `level`, by default error → high, warning → medium, note → low, none → none (a
+//!    criterion may map it differently: [`LevelSeverity`]). A missing `level` defaults as SARIF §3.27.10 says:
+//!    `none` when `kind` is present and not `fail`, else the rule's `defaultConfiguration.level`, else `warning`.
 //!
-//! **Open** results are the ones that count: `kind` `fail` (the default when absent), not
-//! `baselineState: "absent"` (fixed since the baseline), and not suppressed: a suppression counts when its
-//! `status` is absent or `accepted`; one `underReview` or `rejected` does not hide the result.
+//! **Open** results are the ones that count: `kind` `fail` (the default when absent), or `review` / `open` at
+//! level `error`; not `baselineState: "absent"` (fixed since the baseline), and not suppressed: a suppression
+//! counts when its `status` is absent or `accepted`; one `underReview` or `rejected` does not hide the result.
 //!
-//! **Fail closed**: a log without runs, or with an invocation whose `executionSuccessful` is `false`, proves
+//! **Scope**: a [`SarifCheck`] may narrow the log to some tools, rule ids and tags; results outside it are
+//! reported as not counted, and a `tools` filter that no run matches leaves the criterion unmet.
+//!
+//! **Fail closed**: a log without runs, or with a run in scope with an invocation whose `executionSuccessful` is `false`, proves
 //! nothing about the release and leaves the criterion unmet. A field that decides whether or how a result counts
-//! (`level`, `kind`, `baselineState`, suppression `status`, rule indexes, `security-severity`) with a value
-//! outside the schema is an error rather than a guess.
+//! (`level`, `kind`, `baselineState`, suppression `status`, rule indexes, a numeric `security-severity` outside
+//! 0 to 10) with a value outside the schema is an error rather than a guess.
 //!
 //! Why not `serde-sarif`: its types are generated from the full schema by a build script (pulling `syn`,
 //! `prettyplease` and a schema compiler into every build, plus `strum` and `typed-builder`), it requires fields
@@ -29,6 +33,7 @@
 //! (`raw.rs`) read only what the decision needs, ignore everything else, and report a bad value with its line and
 //! column.
 
+mod check;
 mod log;
 mod parse;
 mod raw;
@@ -41,6 +46,7 @@ use std::fmt;
 
 use super::{Assessment, join_limited, truncate};
 use crate::vocab::Severity;
+pub use check::{LevelSeverity, RuleGlob, SarifCheck};
 use log::Status;
 pub use log::{Finding, SarifLog};
 pub use parse::parse;
@@ -123,7 +129,9 @@ impl fmt::Display for SeverityCounts {
 /// applies, in this order).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NotCounted {
-    /// `kind` other than `fail`: `pass`, `notApplicable`, `informational`, `review`, `open`.
+    /// Outside the criterion's `tools`, `rules`, `exclude_rules` or `tags`.
+    pub out_of_scope: usize,
+    /// `kind` `pass`, `notApplicable` or `informational`, or `review`/`open` below level error.
     pub not_failing: usize,
     /// `baselineState: "absent"`: fixed since the baseline.
     pub absent: usize,
@@ -134,7 +142,7 @@ pub struct NotCounted {
 impl NotCounted {
     /// All results that do not count.
     pub fn total(&self) -> usize {
-        self.not_failing + self.absent + self.suppressed
+        self.out_of_scope + self.not_failing + self.absent + self.suppressed
     }
 }
 
@@ -157,6 +165,9 @@ pub struct SarifOutcome {
     pub failed_runs: Vec<String>,
     /// Number of runs in the log.
     pub runs: usize,
+    /// Results in scope whose severity was read differently than written (a `security-severity` that is not a
+    /// number), for people.
+    pub notes: Vec<String>,
 }
 
 impl Assessment for SarifOutcome {
@@ -185,33 +196,95 @@ pub fn open_findings(log: &SarifLog, fail_on: Severity) -> Vec<Finding> {
 ///
 /// `fail_on = Severity::None` makes every open result fail the criterion.
 pub fn evaluate(log: &SarifLog, fail_on: Severity) -> SarifOutcome {
-    let findings = open_findings(log, fail_on);
+    evaluate_check(log, &SarifCheck::new(fail_on))
+}
+
+/// Holds a log against a full `sarif` criterion: at most `max_findings` open results in scope at or above
+/// `fail_on`, at least one run in scope, and no run in scope reporting a failed execution.
+pub fn evaluate_check(log: &SarifLog, check: &SarifCheck) -> SarifOutcome {
+    let fail_on = check.fail_on;
+    let mut findings = Vec::new();
+    let mut notes = Vec::new();
     let mut counts = SeverityCounts::default();
     let mut not_counted = NotCounted::default();
-    for result in log.runs.iter().flat_map(|run| &run.results) {
-        match result.status {
-            Status::Open => counts.bump(result.finding.severity),
-            Status::NotFailing => not_counted.not_failing += 1,
-            Status::Absent => not_counted.absent += 1,
-            Status::Suppressed => not_counted.suppressed += 1,
+    let mut runs_in_scope = 0;
+    let mut failed_runs = Vec::new();
+    for run in &log.runs {
+        if !check.takes_tool(&run.tool) {
+            not_counted.out_of_scope += run.results.len();
+            continue;
+        }
+        runs_in_scope += 1;
+        if run.execution_failed {
+            failed_runs.push(run.tool.clone());
+        }
+        for result in &run.results {
+            let f = &result.finding;
+            if !check.takes_result(&f.rule_id, &f.tags) {
+                not_counted.out_of_scope += 1;
+                continue;
+            }
+            match result.status {
+                Status::Open => {}
+                Status::NotFailing => {
+                    not_counted.not_failing += 1;
+                    continue;
+                }
+                Status::Absent => {
+                    not_counted.absent += 1;
+                    continue;
+                }
+                Status::Suppressed => {
+                    not_counted.suppressed += 1;
+                    continue;
+                }
+            }
+            let severity = f.severity_with(&check.level_severity);
+            counts.bump(severity);
+            if let Some(note) = &f.score_note {
+                let place = f
+                    .location
+                    .as_deref()
+                    .map(|l| format!(" at {l}"))
+                    .unwrap_or_default();
+                notes.push(format!("note: {}{place}: {note}", f.rule_id));
+            }
+            if severity >= fail_on {
+                let mut finding = f.clone();
+                finding.severity = severity;
+                findings.push(finding);
+            }
         }
     }
-    let failed_runs = log
-        .runs
-        .iter()
-        .filter(|run| run.execution_failed)
-        .map(|run| run.tool.clone())
-        .collect::<Vec<_>>();
 
-    let expected = if fail_on == Severity::None {
-        "no open results of any severity".to_owned()
+    let at_or_above = if fail_on == Severity::None {
+        "of any severity".to_owned()
     } else {
-        format!("no open results of severity {fail_on} or above")
+        format!("of severity {fail_on} or above")
     };
+    let mut expected = match check.max_findings {
+        0 => format!("no open results {at_or_above}"),
+        1 => format!("at most 1 open result {at_or_above}"),
+        n => format!("at most {n} open results {at_or_above}"),
+    };
+    if !check.tools.is_empty() {
+        expected.push_str(&format!(" from {}", check.tools.join(", ")));
+    }
 
     let mut problems = Vec::new();
     if log.runs.is_empty() {
         problems.push("the log has no runs, so nothing was scanned".to_owned());
+    } else if runs_in_scope == 0 {
+        let present = log
+            .runs
+            .iter()
+            .map(|r| r.tool.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        problems.push(format!(
+            "no run of {} in the log (it has runs of {present}), so that scan is missing",
+            check.tools.join(", ")
+        ));
     }
     if !failed_runs.is_empty() {
         problems.push(format!(
@@ -219,7 +292,10 @@ pub fn evaluate(log: &SarifLog, fail_on: Severity) -> SarifOutcome {
             failed_runs.join(", ")
         ));
     }
-    if !findings.is_empty() {
+    let allowed = usize::try_from(check.max_findings).unwrap_or(usize::MAX);
+    let listed = if findings.is_empty() {
+        None
+    } else {
         let mut by_severity = findings.iter().collect::<Vec<_>>();
         by_severity.sort_by_key(|f| std::cmp::Reverse(f.severity));
         let list = join_limited(by_severity.into_iter().map(describe));
@@ -227,12 +303,20 @@ pub fn evaluate(log: &SarifLog, fail_on: Severity) -> SarifOutcome {
             1 => "1 open result".to_owned(),
             n => format!("{n} open results"),
         };
-        problems.push(format!("{count}: {list}"));
+        Some(match allowed {
+            0 => format!("{count}: {list}"),
+            n => format!("{count} ({n} allowed): {list}"),
+        })
+    };
+    let exceeded = findings.len() > allowed;
+    if exceeded && let Some(listed) = &listed {
+        problems.push(listed.clone());
     }
     let found = if problems.is_empty() {
-        let mut text = match counts.total() {
-            0 => "no open results".to_owned(),
-            _ => format!("none at or above {fail_on} (open: {counts})"),
+        let mut text = match (&listed, counts.total()) {
+            (Some(listed), _) => listed.clone(),
+            (None, 0) => "no open results".to_owned(),
+            (None, _) => format!("none at or above {fail_on} (open: {counts})"),
         };
         if not_counted.total() > 0 {
             text.push_str(&format!(
@@ -254,6 +338,7 @@ pub fn evaluate(log: &SarifLog, fail_on: Severity) -> SarifOutcome {
         not_counted,
         failed_runs,
         runs: log.runs.len(),
+        notes,
     }
 }
 
@@ -274,6 +359,7 @@ fn describe_not_counted(n: &NotCounted) -> String {
         (n.suppressed, "suppressed"),
         (n.absent, "absent from the current scan"),
         (n.not_failing, "not of kind fail"),
+        (n.out_of_scope, "outside the criterion's filters"),
     ];
     parts
         .iter()

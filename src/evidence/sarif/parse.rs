@@ -5,8 +5,8 @@ use serde_json::Value;
 
 use super::log::{Classified, Finding, Run, SarifLog, Status};
 use super::raw;
-use super::rules::{Component, Rule, find_rule};
-use super::severity::{Level, security_severity, severity_of_score};
+use super::rules::{Component, Rule, find_rule, tags};
+use super::severity::{Level, Score, security_severity, severity_of_score};
 use crate::evidence::strict::{self, Kept};
 use crate::evidence::{EvidenceError, json_error_parts, strip_bom, truncate};
 
@@ -147,10 +147,32 @@ fn classify(
         (None, Some(k)) if k != raw::Kind::Fail => Level::None,
         (None, _) => rule.and_then(|r| r.default_level).unwrap_or(Level::Warning),
     };
-    let score = own_score.or_else(|| rule.and_then(|r| r.score));
+    let rule_score = rule.map_or(&Score::Absent, |r| &r.score);
+    let score = own_score.valid().or_else(|| rule_score.valid());
     let severity = score.map_or_else(|| level.severity(), severity_of_score);
+    // A score that is not a number falls back to the next source (the rule's score, then the level) and says so.
+    let score_note = match (&own_score, rule_score) {
+        (Score::NotNumeric(shown), _) => Some((shown.clone(), "the result's")),
+        (Score::Absent, Score::NotNumeric(shown)) => Some((shown.clone(), "its rule's")),
+        _ => None,
+    }
+    .map(|(shown, whose)| match score {
+        Some(used) => format!(
+            "{whose} security-severity {shown} is not a number; the rule's score {used} is used"
+        ),
+        None => format!(
+            "{whose} security-severity {shown} is not a number; the severity comes from level {level}"
+        ),
+    });
 
-    let status = if kind != raw::Kind::Fail {
+    // `review` and `open` results at level error ask a person to look at a likely problem: they count as
+    // failures. Other kinds (pass, notApplicable, informational, and review/open below error) do not.
+    let counts_as_fail = match kind {
+        raw::Kind::Fail => true,
+        raw::Kind::Review | raw::Kind::Open => level == Level::Error,
+        raw::Kind::Pass | raw::Kind::NotApplicable | raw::Kind::Informational => false,
+    };
+    let status = if !counts_as_fail {
         Status::NotFailing
     } else if result.baseline_state == Some(raw::BaselineState::Absent) {
         Status::Absent
@@ -183,6 +205,16 @@ fn classify(
             location: location(result, artifact_uris),
             security_severity: score,
             tool: tool.to_owned(),
+            tags: {
+                let mut all = tags(result.properties.as_ref());
+                for tag in rule.map(|r| r.tags.as_slice()).unwrap_or_default() {
+                    if !all.contains(tag) {
+                        all.push(tag.clone());
+                    }
+                }
+                all
+            },
+            score_note,
         },
     })
 }

@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::raw;
-use super::severity::{Level, security_severity};
+use super::severity::{Level, Score, security_severity};
 use crate::evidence::EvidenceError;
 
 /// A rule with its security-severity already checked.
 pub(super) struct Rule<'a> {
     pub(super) id: Option<&'a str>,
-    pub(super) score: Option<f64>,
+    pub(super) score: Score,
+    pub(super) tags: Vec<String>,
     pub(super) default_level: Option<Level>,
     pub(super) message_strings: Option<&'a Map<String, Value>>,
 }
@@ -40,6 +41,7 @@ impl<'a> Component<'a> {
             rules.push(Rule {
                 id: rule.id.as_deref(),
                 score,
+                tags: tags(rule.properties.as_ref()),
                 default_level: rule.default_configuration.as_ref().and_then(|c| c.level),
                 message_strings: rule.message_strings.as_ref(),
             });
@@ -124,4 +126,18 @@ pub(super) fn find_rule<'c, 'a>(
         return Ok(component.find(id));
     }
     Ok(components.iter().find_map(|c| c.find(id)))
+}
+
+/// `properties.tags`: an array of strings (other elements skipped) or, leniently, one string. Tags only narrow
+/// what a `tags` filter takes in, so a tag list of another type is no tags rather than an error.
+pub(super) fn tags(properties: Option<&Map<String, Value>>) -> Vec<String> {
+    match properties.and_then(|p| p.get("tags")) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        Some(Value::String(tag)) => vec![tag.clone()],
+        _ => Vec::new(),
+    }
 }

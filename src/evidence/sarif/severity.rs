@@ -66,28 +66,55 @@ pub fn severity_of_score(score: f64) -> Severity {
     }
 }
 
-/// Reads `properties["security-severity"]`: a number or a numeric string from 0 to 10; absent or null is `None`.
+/// A `properties["security-severity"]` as read.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Score {
+    /// Absent or `null`.
+    Absent,
+    /// A score from 0 to 10.
+    Valid(f64),
+    /// Not a number (`"HIGH"`, `""`, `true`): the value as shown to people. The result falls back to the next
+    /// source of severity and says so in a note, rather than failing the whole log.
+    NotNumeric(String),
+}
+
+impl Score {
+    /// The score when it is usable.
+    pub(super) fn valid(&self) -> Option<f64> {
+        match self {
+            Self::Valid(score) => Some(*score),
+            Self::Absent | Self::NotNumeric(_) => None,
+        }
+    }
+}
+
+/// Reads `properties["security-severity"]`: a number or a numeric string from 0 to 10.
+///
+/// # Errors
+/// A number (or numeric string) outside 0 to 10: the tool claims a score the scale does not have, so guessing
+/// would be a guess about security.
 pub(super) fn security_severity(
     properties: Option<&Map<String, Value>>,
     pointer: &str,
-) -> Result<Option<f64>, EvidenceError> {
+) -> Result<Score, EvidenceError> {
     let Some(value) = properties.and_then(|p| p.get("security-severity")) else {
-        return Ok(None);
+        return Ok(Score::Absent);
     };
     let score = match value {
-        Value::Null => return Ok(None),
+        Value::Null => return Ok(Score::Absent),
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
+        Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
         _ => None,
     };
     match score {
-        Some(score) if (0.0..=10.0).contains(&score) => Ok(Some(score)),
-        _ => Err(EvidenceError::InvalidSarifValue {
+        Some(score) if (0.0..=10.0).contains(&score) => Ok(Score::Valid(score)),
+        Some(_) => Err(EvidenceError::InvalidSarifValue {
             pointer: pointer.to_owned(),
             reason: format!(
-                "security-severity {} is not a score from 0.0 to 10.0 (a number or a numeric string)",
+                "security-severity {} is not a score from 0.0 to 10.0",
                 truncate(&value.to_string(), 40)
             ),
         }),
+        None => Ok(Score::NotNumeric(truncate(&value.to_string(), 40))),
     }
 }
