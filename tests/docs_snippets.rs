@@ -7,17 +7,15 @@
 //! `npm` skips the Node snippet with a note, except under `CI=true`, where it fails the test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use gatepass::hash::Sha256Digest;
-use gatepass::token::{
-    Audience, Claims, ExceptionClaim, PolicyClaim, ReleaseClaim, SigningKey, mint,
-};
+use gatepass::token::{ExceptionClaim, SigningKey, mint};
 
 #[path = "support/python.rs"]
 mod python;
+#[path = "support/claims.rs"]
+mod sample_claims;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -55,31 +53,7 @@ struct Tokens {
 
 fn tokens() -> Tokens {
     let key = SigningKey::from_file(&root().join("keys/gate.key")).unwrap();
-    let now = jiff::Timestamp::now().as_second();
-    let claims = |aud: &str, exception: Option<ExceptionClaim>| Claims {
-        iss: "gatepass:acme-ml".into(),
-        sub: "support-summarizer@1.4.0".into(),
-        aud: Audience::One(aud.into()),
-        iat: now,
-        nbf: now,
-        exp: now + 900,
-        jti: mint::new_jti().unwrap(),
-        release: ReleaseClaim {
-            name: "support-summarizer".into(),
-            version: "1.4.0".into(),
-            change: "prompt".into(),
-            tier: "standard".into(),
-            digest: Sha256Digest::of(b"release").prefixed(),
-        },
-        artifacts: BTreeMap::from([("model".into(), Sha256Digest::of(b"m").prefixed())]),
-        evidence: BTreeMap::new(),
-        policy: PolicyClaim {
-            id: "summarizer-production".into(),
-            digest: Sha256Digest::of(b"p").prefixed(),
-        },
-        approvals: vec![],
-        exception,
-    };
+    let claims = sample_claims::sample;
     let waiver = ExceptionClaim {
         waived: vec!["deploy-window".into()],
         reason: "sev1: quotes underpriced".into(),

@@ -4,17 +4,17 @@
 //! PyJWT is installed from PyPI into the target directory on first use (`support/python.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use gatepass::hash::Sha256Digest;
-use gatepass::token::{Audience, Claims, Jwks, PolicyClaim, ReleaseClaim, SigningKey, keys, mint};
+use gatepass::token::{Claims, Jwks, SigningKey, keys, mint};
 
 #[path = "support/cli.rs"]
 mod cli;
 #[path = "support/python.rs"]
 mod python;
+#[path = "support/claims.rs"]
+mod sample_claims;
 
 fn python(site: &Path, args: &[&str]) -> String {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/pyjwt_check.py");
@@ -33,31 +33,7 @@ fn python(site: &Path, args: &[&str]) -> String {
 }
 
 fn claims() -> Claims {
-    let now = jiff::Timestamp::now().as_second();
-    Claims {
-        iss: "gatepass:acme-ml".into(),
-        sub: "support-summarizer@1.4.0".into(),
-        aud: Audience::One("production".into()),
-        iat: now,
-        nbf: now,
-        exp: now + 900,
-        jti: mint::new_jti().unwrap(),
-        release: ReleaseClaim {
-            name: "support-summarizer".into(),
-            version: "1.4.0".into(),
-            change: "prompt".into(),
-            tier: "standard".into(),
-            digest: Sha256Digest::of(b"release").prefixed(),
-        },
-        artifacts: BTreeMap::from([("model".into(), Sha256Digest::of(b"m").prefixed())]),
-        evidence: BTreeMap::new(),
-        policy: PolicyClaim {
-            id: "summarizer-production".into(),
-            digest: Sha256Digest::of(b"p").prefixed(),
-        },
-        approvals: vec![],
-        exception: None,
-    }
+    sample_claims::sample("production", None)
 }
 
 #[test]
