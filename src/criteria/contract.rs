@@ -23,12 +23,12 @@ pub(crate) fn parse(
 ) -> Option<CriterionKind> {
     let what = cx.what.clone();
     let span = value.span();
-    let t = r.table(
+    let t = r.keyed_table(
         value,
         &what,
         "contract = { evidence = \"schema_prod\", expect = \"schema_eval\" }",
+        CONTRACT_KEYS,
     )?;
-    r.unknown_keys(t, CONTRACT_KEYS, &what);
     let ev = cx.evidence(r, t, "evidence", span.clone(), "evidence = \"schema_prod\"");
     let expect = cx.evidence(r, t, "expect", span.clone(), "expect = \"schema_eval\"");
     if let (Some(a), Some(b)) = (&ev, &expect)

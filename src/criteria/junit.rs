@@ -20,12 +20,12 @@ pub(crate) fn parse(
 ) -> Option<CriterionKind> {
     let what = cx.what.clone();
     let span = value.span();
-    let t = r.table(
+    let t = r.keyed_table(
         value,
         &what,
         "junit = { evidence = \"tests\", min_tests = 10 }",
+        JUNIT_KEYS,
     )?;
-    r.unknown_keys(t, JUNIT_KEYS, &what);
     let ev = cx.evidence(r, t, "evidence", span, "evidence = \"tests\"");
     let min_tests = match t.get("min_tests") {
         None => Some(1),

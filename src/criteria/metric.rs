@@ -117,8 +117,7 @@ pub(crate) fn parse(
     let what = cx.what.clone();
     let span = value.span();
     let example = "metric = { evidence = \"eval\", pointer = \"/hallucination_rate\", max = 0.05 }";
-    let t = r.table(value, &what, example)?;
-    r.unknown_keys(t, METRIC_KEYS, &what);
+    let t = r.keyed_table(value, &what, example, METRIC_KEYS)?;
     let ev = cx.evidence(r, t, "evidence", span.clone(), "evidence = \"eval\"");
     let pointer = r
             .required(t, "pointer", span.clone(), &what, "pointer = \"/hallucination_rate\"")

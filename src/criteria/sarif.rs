@@ -40,12 +40,12 @@ pub(crate) fn parse(
 ) -> Option<CriterionKind> {
     let what = cx.what.clone();
     let span = value.span();
-    let t = r.table(
+    let t = r.keyed_table(
         value,
         &what,
         "sarif = { evidence = \"adversarial\", fail_on = \"critical\" }",
+        SARIF_KEYS,
     )?;
-    r.unknown_keys(t, SARIF_KEYS, &what);
     let ev = cx.evidence(r, t, "evidence", span.clone(), "evidence = \"adversarial\"");
     let fail_on = r
         .required(t, "fail_on", span, &what, "fail_on = \"critical\"")

@@ -480,8 +480,7 @@ pub(crate) fn parse(
 
 fn parse_window(r: &mut Reader<'_>, value: &Value<'_>, what: &str) -> Option<Window> {
     let example = "window = { timezone = \"America/Chicago\", deny = [\"Fri 12:00-Mon 08:00\"] }";
-    let t = r.table(value, what, example)?;
-    r.unknown_keys(t, WINDOW_KEYS, what);
+    let t = r.keyed_table(value, what, example, WINDOW_KEYS)?;
     let tz = r
         .required(t, "timezone", value.span(), what, "timezone = \"America/Chicago\"")
         .and_then(|v| {

@@ -179,6 +179,19 @@ impl Reader<'_> {
         }
     }
 
+    /// A table whose keys must all be in `allowed`: the shape of every entry with named keys.
+    pub(crate) fn keyed_table<'v, 'i>(
+        &mut self,
+        value: &'v Value<'i>,
+        what: &str,
+        example: &str,
+        allowed: &[&str],
+    ) -> Option<&'v DeTable<'i>> {
+        let table = self.table(value, what, example)?;
+        self.unknown_keys(table, allowed, what);
+        Some(table)
+    }
+
     pub(crate) fn array<'v, 'i>(
         &mut self,
         value: &'v Value<'i>,
